@@ -1,0 +1,51 @@
+# rtmcim: two set-up commands, `make run` and `make test` (see README.md).
+# Each creates .venv, installs the project with its pinned dependencies and the
+# data it needs, then runs the main job / the whole test suite.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+RTMCIM := $(VENV)/bin/rtmcim
+STAMP  := $(VENV)/.installed
+FMNIST := /usr/share/datasets/fashion-mnist
+
+.PHONY: run test lint typecheck unit bench data venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch==2.13.0 is pinned in pyproject.toml: pip takes its CPU wheel from this machine's disk.
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Fashion-MNIST ships as the Debian package dataset-fashion-mnist (IDX files).
+data:
+	@if [ -z "$$RTMCIM_DATA" ] && ! ls $(FMNIST)/*train-images* >/dev/null 2>&1; then \
+	  echo "installing Debian package dataset-fashion-mnist"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq dataset-fashion-mnist; \
+	fi
+
+lint: venv
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+typecheck: venv
+	$(VENV)/bin/mypy
+
+unit: venv
+	$(VENV)/bin/pytest -q -n 2
+
+test: venv data lint typecheck
+	$(VENV)/bin/pytest -q -n 2
+
+run: venv data
+	$(RTMCIM) memory configs/memory/default.yaml
+
+bench: venv data
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

@@ -1,0 +1,1 @@
+"""Layer ``cli``: the ``rtmcim`` command. Thin: parse, call the API, print."""

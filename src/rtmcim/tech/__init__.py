@@ -1,0 +1,17 @@
+"""Layer ``tech``: technology presets, validated into frozen :class:`Tech` objects."""
+
+from rtmcim.tech.load import DEFAULT_PRESET, load_tech, preset_names
+from rtmcim.tech.model import Tech
+from rtmcim.tech.price import ENERGY_CLASSES, Cost, event_energies_pj, latency_ns, price
+
+__all__ = [
+    "DEFAULT_PRESET",
+    "ENERGY_CLASSES",
+    "Cost",
+    "Tech",
+    "event_energies_pj",
+    "latency_ns",
+    "load_tech",
+    "preset_names",
+    "price",
+]

@@ -1,0 +1,73 @@
+"""YAML reading that refuses what a plain loader silently accepts.
+
+A duplicated key is an error (PyYAML keeps the last one silently), and every
+error names the file and the line.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rtmcim.errors import ConfigError
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate mapping keys."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise ConfigError(
+                f"duplicate key (first at line {seen[key]}, again at line {key_node.start_mark.line + 1})",
+                key=str(key),
+                source=key_node.start_mark.name,
+                allowed="each key once per mapping",
+            )
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def loads(text: str, source: str = "<string>") -> Any:
+    """Parse YAML text strictly; ``source`` names it in errors."""
+    try:
+        return yaml.load(_named(text, source), Loader=_StrictLoader)
+    except ConfigError:
+        raise
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"not valid YAML: {problem}", source=where) from exc
+
+
+def load(path: str | Path) -> Any:
+    """Read and parse a YAML file strictly."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError("file not found", source=str(p)) from exc
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read file ({exc.__class__.__name__})", source=str(p)) from exc
+    return loads(text, str(p))
+
+
+def dumps(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+
+
+def _named(text: str, source: str) -> io.StringIO:
+    # yaml's Reader takes the stream's ``name`` attribute for its error marks.
+    stream = io.StringIO(text)
+    stream.name = source
+    return stream
