@@ -42,6 +42,7 @@ CYCLE_FIELDS: tuple[str, ...] = (
     "lim_cycles",
     "cmos_cycles",
     "bus_cycles",
+    "clock_cycles",  # system-clock cycles of pipelined CMOS datapaths (one op per cycle)
     "sram_cycles",
     "dram_cycles",
 )
@@ -66,6 +67,7 @@ class Tally:
     lim_cycles: float = 0
     cmos_cycles: float = 0
     bus_cycles: float = 0
+    clock_cycles: float = 0
     sram_cycles: float = 0
     dram_cycles: float = 0
 

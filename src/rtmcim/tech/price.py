@@ -72,6 +72,7 @@ def cycle_latencies_ns(tech: Tech) -> dict[str, float]:
         "lim_cycles": tech.lim.eval_latency_ns,
         "cmos_cycles": tech.cmos.gate_latency_ns,
         "bus_cycles": clock_ns,
+        "clock_cycles": clock_ns,
         "sram_cycles": tech.sram.latency_ns,
         "dram_cycles": tech.dram.latency_ns,
     }
