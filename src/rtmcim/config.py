@@ -48,7 +48,9 @@ def validate(model: type[M], data: Any, source: str | None = None) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        errors = exc.errors()
+        # a misspelt key also shows up as a missing one: name the misspelling first
+        err = next((e for e in errors if e.get("type") == "extra_forbidden"), errors[0])
         loc = tuple(err.get("loc", ()))
         key = ".".join(str(p) for p in loc) or None
         kind = err.get("type", "")

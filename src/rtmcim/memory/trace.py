@@ -68,7 +68,13 @@ class Accesses:
 
 
 def _bad(source: str, lineno: int, line: str, why: str) -> TraceError:
-    return TraceError(why, source=f"{source}:{lineno}", value=line.strip(), allowed=ALLOWED_LINE)
+    # the offending text goes into the message: RtmcimError prints a value only beside a key
+    return TraceError(
+        f"{why} in {line.strip()!r}",
+        source=f"{source}:{lineno}",
+        value=line.strip(),
+        allowed=ALLOWED_LINE,
+    )
 
 
 def parse_trace_text(text: str, source: str = "<trace>") -> Accesses:

@@ -11,6 +11,8 @@ without losing data, lowest port on ties"; ``eager`` then shifts back home.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pytest
@@ -60,7 +62,7 @@ class Tape:
 
 
 def physical_steps(
-    domains: int, ports: int, port_policy: str, update_policy: str, seq
+    domains: int, ports: int, port_policy: str, update_policy: str, seq: Sequence[int]
 ) -> list[int]:
     seg = domains // ports
     # overhead on the side the data moves into: static shifts data one way only
@@ -89,14 +91,14 @@ def physical_steps(
 @pytest.mark.parametrize("port_policy", PORT_POLICIES)
 @pytest.mark.parametrize("update_policy", UPDATE_POLICIES)
 @pytest.mark.parametrize("ports", [1, 2, 4, 8])
-def test_exhaustive_8_domain_track(ports: int, port_policy: str, update_policy: str) -> None:
+def test_exhaustive_8_domain_track(ports: int, port_policy: Any, update_policy: Any) -> None:
     # Every sequence of length <= 4 is a prefix of a length-4 sequence, and the
     # per-access counts of a length-4 sequence include its prefixes' counts.
     seqs = list(itertools.product(range(8), repeat=4))
     scalar = []
     for seq in seqs:
         ref = physical_steps(8, ports, port_policy, update_policy, seq)
-        got = Track(8, ports, port_policy, update_policy).run(seq)  # type: ignore[arg-type]
+        got = Track(8, ports, port_policy, update_policy).run(seq)
         assert got == ref, (seq, got, ref)
         scalar.append(got)
     # the vectorized path, all 4096 sequences at once (one unit per sequence),
@@ -145,7 +147,13 @@ def test_nearest_uses_the_next_port_backwards() -> None:
     n_units=st.integers(1, 6),
     data=st.data(),
 )
-def test_vectorized_equals_scalar(geometry, port_policy, update_policy, n_units, data) -> None:
+def test_vectorized_equals_scalar(
+    geometry: tuple[int, int],
+    port_policy: Any,
+    update_policy: Any,
+    n_units: int,
+    data: st.DataObject,
+) -> None:
     domains, ports = geometry
     n = data.draw(st.integers(0, 200))
     units = data.draw(st.lists(st.integers(0, n_units - 1), min_size=n, max_size=n))
