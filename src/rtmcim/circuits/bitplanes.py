@@ -66,34 +66,38 @@ def check_operand(values: object, bits: int, signed: bool, key: str = "operand")
         )
     if arr.dtype == np.uint64 and arr.size and int(arr.max()) > np.iinfo(np.int64).max:
         raise ConfigError("operand too large", key=key, value=int(arr.max()))
-    flat = arr.astype(np.int64).reshape(-1)
+    flat = np.asarray(arr, dtype=np.int64).reshape(-1)
     lo, hi = value_range(bits, signed)
-    if flat.size:
+    # min/max first: the common, valid case then costs two passes and no temporaries
+    if flat.size and (int(flat.min()) < lo or int(flat.max()) > hi):
         bad = (flat < lo) | (flat > hi)
-        if bad.any():
-            v = int(flat[np.argmax(bad)])
-            kind = "signed" if signed else "unsigned"
-            raise ConfigError(
-                f"operand outside the {bits}-bit {kind} range",
-                key=key,
-                value=v,
-                allowed=f"{lo}..{hi}",
-            )
+        v = int(flat[np.argmax(bad)])
+        kind = "signed" if signed else "unsigned"
+        raise ConfigError(
+            f"operand outside the {bits}-bit {kind} range",
+            key=key,
+            value=v,
+            allowed=f"{lo}..{hi}",
+        )
     return flat
 
 
 def pack(values: npt.ArrayLike, bits: int) -> Planes:
     """Bit-slice the low ``bits`` bits of each lane of ``values`` into a ``(bits, words)`` stack."""
-    v = np.asarray(values, dtype=np.int64).reshape(-1).view(np.uint64)
+    v = np.ascontiguousarray(np.asarray(values, dtype=np.int64).reshape(-1), dtype="<i8")
     lanes = v.size
     words = words_for(lanes)
-    padded = np.zeros(words * LANES_PER_WORD, dtype=np.uint64)
-    padded[:lanes] = v
-    shifts = np.arange(bits, dtype=np.uint64)[:, None]
-    lane_bits = ((padded[None, :] >> shifts) & np.uint64(1)).astype(np.uint8)
-    # little bit order: lane i -> bit i % 8 of byte i // 8 -> bit i % 64 of the little-endian word
-    packed = np.packbits(lane_bits, axis=1, bitorder="little")
-    return np.ascontiguousarray(packed).view("<u8").astype(np.uint64, copy=False)
+    by = v.view(np.uint8).reshape(lanes, 8)
+    lane_bit = np.zeros(words * LANES_PER_WORD, dtype=np.uint8)
+    out = np.empty((bits, words), dtype=np.uint64)
+    # byte by byte, bit by bit: cheap uint8 work, no (bits x lanes) 64-bit temporaries
+    for g in range((bits + 7) // 8):
+        column = np.ascontiguousarray(by[:, g])
+        for k in range(8 * g, min(8 * g + 8, bits)):
+            np.bitwise_and(column >> np.uint8(k - 8 * g), np.uint8(1), out=lane_bit[:lanes])
+            # little bit order: lane i -> bit i % 8 of byte i // 8 -> bit i % 64 of the word
+            out[k] = np.packbits(lane_bit, bitorder="little").view("<u8")
+    return out
 
 
 def unpack(planes: Planes, lanes: int, signed: bool) -> IntArray:
@@ -101,16 +105,22 @@ def unpack(planes: Planes, lanes: int, signed: bool) -> IntArray:
     bits = planes.shape[0]
     if bits > MAX_PLANES:
         raise ConfigError("too many planes to unpack", value=bits, allowed=f"<= {MAX_PLANES}")
-    as_bytes = np.ascontiguousarray(planes, dtype="<u8").view(np.uint8)
-    lane_bits = np.unpackbits(as_bytes, axis=1, bitorder="little")[:, :lanes]
-    acc = np.zeros(lanes, dtype=np.uint64)
-    for k in range(bits):
-        acc |= lane_bits[k].astype(np.uint64) << np.uint64(k)
+    out = np.zeros(lanes, dtype=np.uint64)
+    if lanes == 0 or bits == 0:
+        return out.view(np.int64)
+    column = np.empty(lanes, dtype=np.uint8)
+    # gather eight planes into one byte per lane, then place the byte
+    for g in range((bits + 7) // 8):
+        column[:] = 0
+        for k in range(8 * g, min(8 * g + 8, bits)):
+            plane_bytes = np.ascontiguousarray(planes[k], dtype="<u8").view(np.uint8)
+            column |= np.unpackbits(plane_bytes, bitorder="little")[:lanes] << np.uint8(k - 8 * g)
+        out |= column.astype(np.uint64) << np.uint64(8 * g)
     if signed and bits < 64:
-        # two's complement: subtract 2**bits where the sign plane is set
-        sign = lane_bits[bits - 1].astype(np.uint64)
-        acc -= sign << np.uint64(bits)
-    return acc.view(np.int64)
+        # two's complement: the top plane weighs -2**(bits-1), i.e. subtract 2**bits
+        sign = (out >> np.uint64(bits - 1)) & np.uint64(1)
+        out -= sign << np.uint64(bits)
+    return out.view(np.int64)
 
 
 def lane_mask(lanes: int) -> Planes:

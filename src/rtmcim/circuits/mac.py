@@ -148,14 +148,15 @@ def mac(
             "more terms than the accumulator is sized for", key="K", value=k, allowed=f"<= {k_acc}"
         )
     bits = _check_width(bits, k_acc, mult)
-    wv = check_operand(w_arr, bits, signed_weights, key="weights").reshape(lanes, k)
-    xv = check_operand(x_arr, bits, False, key="acts").reshape(lanes, k)
+    # term-major copies, so that each term's lanes are contiguous for packing
+    wv = check_operand(w_arr, bits, signed_weights, key="weights").reshape(lanes, k).T.copy()
+    xv = check_operand(x_arr, bits, False, key="acts").reshape(lanes, k).T.copy()
     width = accumulator_bits(bits, k_acc)
     ev = Evaluator(lanes, fault)
     acc: list[Planes] = as_list(ev.zeros(width))
     for t in range(k):
         p = mult.product_planes(
-            ev, pack(wv[:, t], bits), pack(xv[:, t], bits), bits, signed_weights, False
+            ev, pack(wv[t], bits), pack(xv[t], bits), bits, signed_weights, False
         )
         acc = add.add_planes(ev, acc, as_list(extend(p, width, signed_weights)))
     return unpack(stack(acc), lanes, signed_weights), ev.tally()
