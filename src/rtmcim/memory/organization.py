@@ -54,7 +54,12 @@ from rtmcim.memory.macro_unit import (
     word_read_tally,
     word_write_tally,
 )
-from rtmcim.memory.track import PortPolicy, Track, UpdatePolicy, overhead_domains
+from rtmcim.memory.track import (
+    PortPolicy,
+    UpdatePolicy,
+    overhead_domains,
+    shift_steps_vectorized,
+)
 from rtmcim.tally import Tally
 from rtmcim.tech import DEFAULT_PRESET, Tech, latency_ns, load_tech, price
 
@@ -298,27 +303,41 @@ def expected_random_shift_steps(org: Organization) -> float:
 
     Exact: the track offset is a Markov chain over the legal offsets; its
     stationary distribution weights the mean cost of the next access. The
-    transitions come from :class:`Track` itself, so this agrees with the
-    trace runner on long random streams.
+    transitions come from the same shift counter the trace runner uses (one
+    unit per (start offset, domain) pair), so the two agree on long random
+    streams. Under ``eager`` every access starts from home.
     """
     g = org.mu
-    lo = -(g.segment - 1) if org.port_policy == "nearest" else 0
-    states = list(range(lo, g.segment))
-    index = {s: i for i, s in enumerate(states)}
+    if org.update_policy == "eager":
+        states = [0]
+    else:
+        lo = -(g.segment - 1) if org.port_policy == "nearest" else 0
+        states = list(range(lo, g.segment))
     n = len(states)
+    start = np.repeat(np.array(states, dtype=np.int64), g.domains)
+    end = start.copy()
+    steps = shift_steps_vectorized(
+        np.arange(start.size),
+        np.tile(np.arange(g.domains), n),
+        domains=g.domains,
+        ports=g.ports,
+        port_policy=org.port_policy,
+        update_policy=org.update_policy,
+        offsets=end,
+    )
+    cost = steps.reshape(n, g.domains).mean(axis=1)
+    if n == 1:
+        return float(cost[0])
     trans = np.zeros((n, n))
-    cost = np.zeros(n)
-    for s in states:
-        for d in range(g.domains):
-            tr = Track(g.domains, g.ports, org.port_policy, org.update_policy)
-            tr.offset = s
-            cost[index[s]] += tr.access(d) / g.domains
-            trans[index[s], index[tr.offset]] += 1 / g.domains
-    # stationary pi: pi (T - I) = 0, sum(pi) = 1 (least squares on the stacked system)
-    a = np.vstack([trans.T - np.eye(n), np.ones(n)])
-    b = np.zeros(n + 1)
+    np.add.at(trans, (start - states[0], end - states[0]), 1.0 / g.domains)
+    # stationary pi: (T^T - I) pi = 0 with one (redundant) balance equation
+    # replaced by sum(pi) = 1; the chain has one recurrent class (every state
+    # can reach every target offset), so the system is regular
+    a = trans.T - np.eye(n)
+    a[-1, :] = 1.0
+    b = np.zeros(n)
     b[-1] = 1.0
-    pi = np.linalg.lstsq(a, b, rcond=None)[0]
+    pi = np.linalg.solve(a, b)
     return float(pi @ cost)
 
 

@@ -221,7 +221,7 @@ def run_trace(mem: Memory, acc: Accesses, *, wrap: bool = False) -> TraceResult:
         mu_shift_steps=total,
         max_shift_steps=int(steps.max()) if n else 0,
         accesses_without_shift=int(np.count_nonzero(steps == 0)),
-        mus_touched=int(np.unique(loc.mu_global).size) if n else 0,
+        mus_touched=int(np.count_nonzero(np.bincount(loc.mu_global))) if n else 0,
         tally=tally,
         cost=price(tally, tech, leakage_mw=leak),
         leakage_mw=leak,

@@ -54,6 +54,9 @@ UPDATE_POLICIES: tuple[str, ...] = get_args(UpdatePolicy)
 
 IntArray = npt.NDArray[np.int64]
 
+# below this many units per lock-step round, finish ``lazy``+``nearest`` in plain Python
+_LOCKSTEP_MIN_UNITS = 64
+
 
 def check_geometry(domains: int, ports: int) -> int:
     """Validate a track geometry and return the segment length ``domains // ports``."""
@@ -236,8 +239,11 @@ def shift_steps_vectorized(
         a_all = own[order]
         b_all = a_all - seg
         ok_all = nxt_ok[order]
-        for r in range(bounds.size - 1):
+        r = 0
+        while r < bounds.size - 1:
             idx = by_rank[bounds[r] : bounds[r + 1]]
+            if idx.size < _LOCKSTEP_MIN_UNITS:
+                break
             units = us[idx]
             cur = offsets[units]
             a = a_all[idx]
@@ -246,6 +252,26 @@ def shift_steps_vectorized(
             new = np.where(use_b, b, a)
             steps_sorted[idx] = np.abs(new - cur)
             offsets[units] = new
+            r += 1
+        if r < bounds.size - 1:
+            # Few units are still busy (a stream dominated by a handful of
+            # units): a numpy step per access would cost more than plain Python.
+            rest = np.flatnonzero(rank >= r)  # in unit order, then time order
+            pos = offsets.tolist()
+            unit_l, a_l, b_l, ok_l = (
+                us[rest].tolist(),
+                a_all[rest].tolist(),
+                b_all[rest].tolist(),
+                ok_all[rest].tolist(),
+            )
+            out = []
+            for k in range(rest.size):
+                cur_i = pos[unit_l[k]]
+                t = b_l[k] if ok_l[k] and abs(b_l[k] - cur_i) < abs(a_l[k] - cur_i) else a_l[k]
+                out.append(abs(t - cur_i))
+                pos[unit_l[k]] = t
+            steps_sorted[rest] = out
+            offsets[:] = pos
 
     steps = np.empty(n, dtype=np.int64)
     steps[order] = steps_sorted

@@ -179,3 +179,26 @@ def test_bad_geometry_names_value_and_allowed() -> None:
         Track(0, 1)
     with pytest.raises(ConfigError, match="unknown port policy"):
         Track(8, 2, "farthest")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("update_policy", UPDATE_POLICIES)
+def test_vectorized_lockstep_then_python_tail(update_policy: Any) -> None:
+    # 200 units get 3 accesses each (numpy lock-step rounds), then 2 units get
+    # 500 more (finished in plain Python once fewer than 64 units are busy)
+    rng = np.random.default_rng(5)
+    units = np.concatenate([np.tile(np.arange(200), 3), rng.integers(0, 2, 1000)])
+    doms = rng.integers(0, 32, units.size)
+    tracks = [Track(32, 4, "nearest", update_policy) for _ in range(200)]
+    expected = [tracks[u].access(d) for u, d in zip(units.tolist(), doms.tolist(), strict=True)]
+    offsets = np.zeros(200, dtype=np.int64)
+    got = shift_steps_vectorized(
+        units,
+        doms,
+        domains=32,
+        ports=4,
+        port_policy="nearest",
+        update_policy=update_policy,
+        offsets=offsets,
+    )
+    assert got.tolist() == expected
+    assert offsets.tolist() == [t.offset for t in tracks]
