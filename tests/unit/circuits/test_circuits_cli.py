@@ -1,0 +1,103 @@
+"""Smoke test of ``rtmcim circuits`` with golden numbers for the default preset."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from rtmcim.cli.main import main
+
+# rtm-32nm-array: eval 0.01 pJ / 1 ns; latch 0.002 pJ; write 3.406 pJ / 4.84522 ns;
+# shift 0.609 pJ per track-step / 2.14192 ns; CMOS scale 32/45 (same 0.9 V)
+SCALE = 32 / 45
+
+
+def _rows(capsys: pytest.CaptureFixture[str], *args: str) -> dict[tuple[str, int], dict[str, str]]:
+    assert main(["circuits", *args, "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    return {(r["cell"], int(r["bits"])): r for r in csv.DictReader(io.StringIO(out))}
+
+
+def test_golden_values_default_preset(capsys: pytest.CaptureFixture[str]) -> None:
+    rows = _rows(capsys, "--bits", "4,8")
+    assert {c for c, _ in rows} == {
+        "ripple_carry",
+        "bit_serial",
+        "carry_save",
+        "shift_add",
+        "booth_r2",
+        "booth_r4",
+        "wallace",
+        "lut",
+        "mac",
+    }  # full_adder is 1 bit; lut only at 4 bits
+    assert ("lut", 8) not in rows and ("lut", 4) in rows
+
+    r = rows[("ripple_carry", 8)]
+    assert float(r["latency_ns"]) == pytest.approx(8 * 1.0 + 4.84522)
+    energy = 16 * 0.01 + 8 * 0.002 + 8 * 3.406  # 27.424 pJ
+    assert float(r["energy_pj"]) == pytest.approx(energy)
+    assert float(r["edp_pj_ns"]) == pytest.approx(energy * 12.84522)
+    assert float(r["cmos_ref_pj"]) == pytest.approx(0.03 * SCALE)
+    assert float(r["energy_x_cmos"]) == pytest.approx(energy / (0.03 * SCALE))
+    assert float(r["area_um2"]) == pytest.approx(8304 * 0.032**2)
+    assert float(r["events"]) == 16 + 8 + 8
+
+    # shift-and-add, 8 bits: 8 steps of (8 ANDs + 9 full adders), 10 writes, 2 track-steps
+    r = rows[("shift_add", 8)]
+    lat = 8 * (1 + 9) * 1.0 + 8 * 4.84522 + 8 * 2.14192  # 135.89712 ns
+    energy = 8 * (8 + 18) * 0.01 + 8 * 9 * 0.002 + 8 * 10 * 3.406 + 16 * 0.609  # 284.448 pJ
+    assert float(r["latency_ns"]) == pytest.approx(lat)
+    assert float(r["energy_pj"]) == pytest.approx(energy)
+    assert float(r["cmos_ref_pj"]) == pytest.approx(0.2 * SCALE)
+    assert r["mode"] == "signed" and r["cost"] == "exact"
+
+    # MAC, 8 bits, K = 9: shift-and-add product + 20-bit ripple add (2*8 + ceil(log2 9))
+    r = rows[("mac", 8)]
+    lat += 20 * 1.0 + 4.84522  # 160.74234 ns
+    energy += 40 * 0.01 + 20 * 0.002 + 20 * 3.406  # 353.008 pJ
+    assert float(r["latency_ns"]) == pytest.approx(lat)
+    assert float(r["energy_pj"]) == pytest.approx(energy)
+    ref = 0.2 * SCALE + (0.05 + 0.05 * 4 / 16) * SCALE  # 8-bit mult + 20-bit add
+    assert float(r["cmos_ref_pj"]) == pytest.approx(ref)
+    assert r["mode"] == "signed x unsigned"
+
+    assert rows[("booth_r4", 8)]["cost"] == "worst case"
+
+
+def test_table_json_and_overrides(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # rich fits the table to the terminal width
+    assert main(["circuits", "--bits", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "ripple_carry" in out and "booth_r4*" in out
+    assert main(["circuits", "--bits", "1", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["tech"] == "rtm-32nm-array"
+    assert {r["cell"] for r in data["rows"]} >= {"full_adder", "lut", "mac"}
+    rows = _rows(capsys, "--bits", "8", "--set", "lim.eval_latency_ns=2.0")
+    assert float(rows[("ripple_carry", 8)]["latency_ns"]) == pytest.approx(8 * 2.0 + 4.84522)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--bits", "4,x"], "--bits = 'x'"),
+        (["--bits", "0"], "1..32"),
+        (["--bits", "40"], "40"),
+        (["--tech", "nope"], "nope"),
+        (["--set", "lim.bogus=1"], "bogus"),
+        (["--k", "0"], "--k"),
+    ],
+)
+def test_bad_input_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], args: list[str], needle: str
+) -> None:
+    assert main(["circuits", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("rtmcim circuits: error:")
+    assert needle in err
