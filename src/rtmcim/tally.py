@@ -103,6 +103,22 @@ class Tally:
             raise ValueError(f"parallel copies must be >= 0, got {k}")
         return Tally(*(getattr(self, n) * (k if n in EVENT_FIELDS else 1) for n in _NAMES))
 
+    def beside(self, other: Tally) -> Tally:
+        """This and ``other`` at the same time on separate hardware: events add, cycles take the max.
+
+        The per-field max is the critical path when both run the same structure
+        (e.g. two chunks of lanes of one cell); for unlike structures it is a
+        lower bound of the slower one's chain.
+        """
+        return Tally(
+            *(
+                getattr(self, n) + getattr(other, n)
+                if n in EVENT_FIELDS
+                else max(getattr(self, n), getattr(other, n))
+                for n in _NAMES
+            )
+        )
+
     def events(self) -> dict[str, float]:
         return {n: getattr(self, n) for n in EVENT_FIELDS}
 

@@ -53,3 +53,11 @@ def test_dict_round_trip_and_unknown_field() -> None:
     assert t.nonzero() == {"lim_evals": 7, "lim_cycles": 2}
     with pytest.raises(ValueError, match="unknown Tally fields"):
         Tally.from_dict({"bogus": 1})
+
+
+def test_beside_adds_events_and_takes_max_cycles() -> None:
+    a = Tally(lim_evals=10, lim_cycles=5, read_cycles=1)
+    b = Tally(lim_evals=4, lim_cycles=7)
+    c = a.beside(b)
+    assert c.lim_evals == 14 and c.lim_cycles == 7 and c.read_cycles == 1
+    assert ZERO.beside(a) == a

@@ -1,0 +1,125 @@
+"""Bit-exact execution of an integer graph on the in-memory circuits' functional models.
+
+Every dot product of every convolution and fully connected layer runs through
+:func:`rtmcim.circuits.mac.mac`: the MAC cell's multiplier and accumulator
+adder, bit-plane by bit-plane, vectorized across lanes (images x output
+positions x output channels). Bias addition, requantization, ReLU and pooling
+are CMOS periphery operations; they run as the integer reference defines them
+(:mod:`rtmcim.nn.reference`), since they are not in-memory cells. The result
+must equal :func:`rtmcim.nn.reference.run_reference` integer for integer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from rtmcim.circuits.logic import FaultHook
+from rtmcim.circuits.mac import mac
+from rtmcim.nn.intgraph import ConvLayer, FlattenLayer, IntGraph, LinearLayer, PoolLayer
+from rtmcim.nn.reference import pool, requantize
+from rtmcim.tally import Tally
+
+# Lanes per call of the MAC model: bounds memory (K planes x lanes/64 words each).
+CHUNK_LANES = 1 << 16
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    logits: np.ndarray
+    tallies: dict[str, Tally]  # counted MAC-cell events per compute layer (all images)
+
+    @property
+    def predictions(self) -> np.ndarray:
+        return np.argmax(self.logits, axis=1)
+
+    @property
+    def tally(self) -> Tally:
+        return sum(self.tallies.values(), Tally())
+
+
+def im2col(x: np.ndarray, lay: ConvLayer) -> tuple[np.ndarray, int, int]:
+    """(N*OH*OW, C*kh*kw) input windows in the weight's (c, u, v) order, and OH, OW."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    _, c, kh, kw = lay.weight.shape
+    p, st = lay.padding, lay.stride
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p else x
+    win = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::st, ::st]
+    n, _, oh, ow = win.shape[:4]
+    return win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw), oh, ow
+
+
+def dot_products(
+    cols: np.ndarray,
+    weight: np.ndarray,
+    bits: int,
+    multiplier: str,
+    adder: str,
+    fault: FaultHook | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, Tally]:
+    """``cols @ weight.T`` (shape (R, O)) computed lane by lane on MAC cells.
+
+    Lane ``r * O + o`` is output channel ``o`` of row ``r``: it takes the
+    weights of filter ``o`` and the activations of window ``r``.
+    """
+    r, k = cols.shape
+    o = weight.shape[0]
+    w2 = weight.reshape(o, k).astype(np.int64)
+    out = np.empty(r * o, dtype=np.int64)
+    total = Tally()
+    rows_per_chunk = max(1, CHUNK_LANES // o)
+    for start in range(0, r, rows_per_chunk):
+        blk = cols[start : start + rows_per_chunk].astype(np.int64)
+        n = blk.shape[0]
+        acts = np.repeat(blk, o, axis=0)  # (n*o, k)
+        ws = np.tile(w2, (n, 1))
+        acc, t = mac(
+            acts=acts, weights=ws, bits=bits, multiplier=multiplier, adder=adder, fault=fault
+        )
+        out[start * o : (start + n) * o] = acc
+        total = total.beside(t)  # chunks of lanes are more copies side by side
+        if progress is not None:
+            progress(n)
+    return out.reshape(r, o), total
+
+
+def run_engine(
+    graph: IntGraph,
+    x: np.ndarray,
+    *,
+    multiplier: str,
+    adder: str,
+    fault: FaultHook | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> EngineResult:
+    """Run ``graph`` on quantized inputs ``x`` (N, C, H, W) through the MAC cells."""
+    h = np.asarray(x, dtype=np.int64)
+    tallies: dict[str, Tally] = {}
+    for lay in graph.layers:
+        if isinstance(lay, ConvLayer):
+            bits = max(lay.wbits, lay.in_bits)
+            cols, oh, ow = im2col(h, lay)
+            acc, t = dot_products(cols, lay.weight, bits, multiplier, adder, fault, progress)
+            n, o = len(h), lay.weight.shape[0]
+            h = acc.reshape(n, oh, ow, o).transpose(0, 3, 1, 2) + lay.bias.astype(np.int64).reshape(
+                1, o, 1, 1
+            )
+            if lay.requant is not None:
+                h = requantize(h, lay.requant, 1)
+            tallies[lay.name] = t
+        elif isinstance(lay, LinearLayer):
+            bits = max(lay.wbits, lay.in_bits)
+            acc, t = dot_products(h, lay.weight, bits, multiplier, adder, fault, progress)
+            h = acc + lay.bias.astype(np.int64)
+            if lay.requant is not None:
+                h = requantize(h, lay.requant, 1)
+            tallies[lay.name] = t
+        elif isinstance(lay, PoolLayer):
+            h = pool(h, lay)
+        elif isinstance(lay, FlattenLayer):
+            h = h.reshape(len(h), -1)
+    return EngineResult(logits=h, tallies=tallies)

@@ -1,0 +1,181 @@
+"""The accelerator configuration: technology, memory organisation and compute.
+
+An arch file (YAML; shipped ones under ``configs/arch/``)::
+
+    name: default
+    tech: rtm-32nm-array          # preset name or preset .yaml path
+    tech_overrides: {}            # e.g. {lim.eval_energy_pj: 0.05}
+    memory:                       # a memory organisation (see rtmcim.memory.organization)
+      banks: 2
+      subarrays_per_bank: 8
+      mu_rows: 8
+      mu_cols: 8
+      mu: {domains: 64, ports: 2, tracks: 32}
+    compute:
+      pe_placement: subarray      # mu | subarray | bank: where PEs sit
+      pes_per_unit: 4             # PEs per placement unit (they share its MUs)
+      multiplier: booth_r4        # MAC multiplier: shift_add | booth_r2 | booth_r4 | wallace | lut (<= 4 bits)
+      adder: ripple_carry         # MAC accumulator adder: ripple_carry | bit_serial
+      word_layout: bit_parallel   # bit_parallel (a word across tracks) | bit_serial (along a track)
+      data_layout: snake          # snake (back and forth, no rewind) | sequential (rewinds)
+      activation_fraction: 0.25   # share of each PE's MUs holding activations
+
+Validation happens once here; unknown keys, out-of-range values and names
+that are not circuits raise :class:`~rtmcim.errors.ConfigError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, Self
+
+from pydantic import Field, model_validator
+
+from rtmcim import yamlio
+from rtmcim.config import Frozen, validate
+from rtmcim.errors import ConfigError
+from rtmcim.memory.organization import Organization
+from rtmcim.tech import DEFAULT_PRESET, Tech, load_tech
+
+Placement = Literal["mu", "subarray", "bank"]
+WordLayout = Literal["bit_parallel", "bit_serial"]
+DataLayout = Literal["snake", "sequential"]
+
+
+class ComputeConfig(Frozen):
+    """Where the PEs (MAC cells) sit and what they are built of."""
+
+    pe_placement: Placement = "subarray"
+    pes_per_unit: int = Field(default=1, ge=1, le=1024)
+    multiplier: str = "booth_r4"
+    adder: str = "ripple_carry"
+    word_layout: WordLayout = "bit_parallel"
+    data_layout: DataLayout = "snake"
+    activation_fraction: float = Field(default=0.25, gt=0.0, lt=1.0)
+
+
+class ArchConfig(Frozen):
+    name: str = "custom"
+    description: str = ""
+    tech: str = DEFAULT_PRESET
+    tech_overrides: dict[str, Any] = Field(default_factory=dict)
+    memory: Organization
+    compute: ComputeConfig = Field(default_factory=ComputeConfig)
+
+    @model_validator(mode="after")
+    def _pes_share_units_evenly(self) -> Self:
+        per_unit = {
+            "mu": 1,
+            "subarray": self.memory.mus_in_subarray,
+            "bank": self.memory.mus_in_subarray * self.memory.subarrays_per_bank,
+        }[self.compute.pe_placement]
+        if per_unit % self.compute.pes_per_unit:
+            raise ValueError(
+                f"compute.pes_per_unit = {self.compute.pes_per_unit} must divide the "
+                f"{per_unit} MUs of a {self.compute.pe_placement}"
+            )
+        return self
+
+
+@dataclass(frozen=True)
+class Arch:
+    """A validated arch config with its technology and provenance."""
+
+    config: ArchConfig
+    tech: Tech
+    source: str
+
+    @property
+    def org(self) -> Organization:
+        return self.config.memory
+
+    @property
+    def compute(self) -> ComputeConfig:
+        return self.config.compute
+
+    @property
+    def units(self) -> int:
+        """Placement units (MUs, subarrays or banks) on the chip."""
+        o = self.org
+        return {"mu": o.mus, "subarray": o.subarrays, "bank": o.banks}[self.compute.pe_placement]
+
+    @property
+    def pes(self) -> int:
+        return self.units * self.compute.pes_per_unit
+
+    @property
+    def mus_per_pe(self) -> int:
+        return self.org.mus // self.pes
+
+    @property
+    def words_per_pe(self) -> int:
+        """Words (``tracks`` bits at one domain) in the MUs of one PE."""
+        return self.mus_per_pe * self.org.mu.domains
+
+    @property
+    def weight_words_per_pe(self) -> int:
+        return int(self.words_per_pe * (1.0 - self.compute.activation_fraction))
+
+    @property
+    def activation_bits(self) -> int:
+        """Capacity of the activation regions of all PEs, in bits."""
+        return (self.words_per_pe - self.weight_words_per_pe) * self.pes * self.org.mu.tracks
+
+
+def arch_names() -> list[str]:
+    folder = resources.files("rtmcim") / "configs" / "arch"
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
+
+
+def _check_circuits(cfg: ArchConfig, source: str) -> None:
+    from rtmcim.circuits.mac import MAC_ADDERS, MAC_MULTIPLIERS
+
+    for key, allowed in (("multiplier", MAC_MULTIPLIERS), ("adder", MAC_ADDERS)):
+        name = getattr(cfg.compute, key)
+        if name not in allowed:
+            raise ConfigError(
+                f"not a MAC {key}",
+                key=f"compute.{key}",
+                value=name,
+                source=source,
+                allowed=", ".join(allowed),
+            )
+
+
+def arch_from_dict(data: Any, source: str = "<dict>", base: Path | None = None) -> Arch:
+    """Validate and build an arch from parsed data (notebooks, sweeps)."""
+    cfg = validate(ArchConfig, data, source)
+    _check_circuits(cfg, source)
+    tech_ref: str | Path = cfg.tech
+    if (
+        base is not None
+        and cfg.tech.endswith((".yaml", ".yml"))
+        and not Path(cfg.tech).is_absolute()
+    ):
+        rel = base / cfg.tech
+        if rel.exists():
+            tech_ref = rel
+    return Arch(cfg, load_tech(tech_ref, cfg.tech_overrides or None), source)
+
+
+def load_arch(name_or_path: str | Path = "default") -> Arch:
+    """A shipped arch by name (``default``, ...) or an arch YAML file."""
+    text = str(name_or_path)
+    if text in arch_names():
+        res = resources.files("rtmcim") / "configs" / "arch" / f"{text}.yaml"
+        return arch_from_dict(
+            yamlio.loads(res.read_text(encoding="utf-8"), f"arch {text}"), f"arch {text}"
+        )
+    p = Path(text)
+    if not p.exists():
+        raise ConfigError(
+            "unknown arch",
+            key="--arch",
+            value=text,
+            allowed=f"one of {', '.join(arch_names()) or '(none shipped)'} or a path to an arch .yaml file",
+        )
+    return arch_from_dict(yamlio.load(p), str(p), p.parent)

@@ -1,0 +1,207 @@
+"""The workload of an integer graph as the hardware sees it: shapes and bit widths only.
+
+Cost models (mapping, baselines) need how many multiply-accumulates a layer
+does, how many weights and activations it touches and at what widths, not the
+weight values. A :class:`ComputeWork` describes a convolution or a fully
+connected layer (a fully connected layer is a 1x1 convolution over a 1x1
+image); a :class:`PoolWork` a pooling layer that runs in CMOS periphery.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from rtmcim.nn.intgraph import ConvLayer, IntGraph, LinearLayer, PoolLayer
+
+
+@dataclass(frozen=True, slots=True)
+class ComputeWork:
+    """A convolution or fully connected layer for one input image."""
+
+    name: str
+    kind: Literal["conv", "fc"]
+    in_channels: int
+    in_h: int
+    in_w: int
+    out_channels: int
+    kernel_h: int
+    kernel_w: int
+    stride: int
+    padding: int
+    wbits: int  # signed weights
+    abits: int  # unsigned input activations
+    out_bits: int  # requantized output width (0 when the layer emits raw logits)
+    relu: bool
+
+    @property
+    def out_h(self) -> int:
+        return (self.in_h + 2 * self.padding - self.kernel_h) // self.stride + 1
+
+    @property
+    def out_w(self) -> int:
+        return (self.in_w + 2 * self.padding - self.kernel_w) // self.stride + 1
+
+    @property
+    def reduction(self) -> int:
+        """K: products summed into one output (in_channels x kernel area)."""
+        return self.in_channels * self.kernel_h * self.kernel_w
+
+    @property
+    def positions(self) -> int:
+        """Output positions per channel."""
+        return self.out_h * self.out_w
+
+    @property
+    def macs(self) -> int:
+        return self.out_channels * self.positions * self.reduction
+
+    @property
+    def weight_count(self) -> int:
+        return self.out_channels * self.reduction
+
+    @property
+    def weight_bits(self) -> int:
+        return self.weight_count * self.wbits
+
+    @property
+    def input_count(self) -> int:
+        return self.in_channels * self.in_h * self.in_w
+
+    @property
+    def output_count(self) -> int:
+        return self.out_channels * self.positions
+
+    @property
+    def acc_bits(self) -> int:
+        """Accumulator width that cannot overflow: wbits + abits + ceil(log2 K).
+
+        A signed wbits x unsigned abits product needs wbits + abits bits; the
+        sum of K of them needs ceil(log2 K) more (2n + ceil(log2 K) for equal
+        widths, DESIGN.md 1.2).
+        """
+        return self.wbits + self.abits + math.ceil(math.log2(max(self.reduction, 1)))
+
+
+@dataclass(frozen=True, slots=True)
+class PoolWork:
+    """A max or average pooling layer for one input image (CMOS periphery)."""
+
+    name: str
+    kind: Literal["max", "avg"]
+    channels: int
+    in_h: int
+    in_w: int
+    kernel: int
+    stride: int
+    bits: int
+
+    @property
+    def out_h(self) -> int:
+        return (self.in_h - self.kernel) // self.stride + 1
+
+    @property
+    def out_w(self) -> int:
+        return (self.in_w - self.kernel) // self.stride + 1
+
+    @property
+    def output_count(self) -> int:
+        return self.channels * self.out_h * self.out_w
+
+    @property
+    def input_count(self) -> int:
+        return self.channels * self.in_h * self.in_w
+
+    @property
+    def comparisons(self) -> int:
+        """Two-input operations (compare or add): kernel² - 1 per output."""
+        return self.output_count * (self.kernel * self.kernel - 1)
+
+
+LayerWork = ComputeWork | PoolWork
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """The layers of one model, in execution order, for one inference."""
+
+    name: str
+    layers: tuple[LayerWork, ...]
+
+    @property
+    def compute_layers(self) -> tuple[ComputeWork, ...]:
+        return tuple(lw for lw in self.layers if isinstance(lw, ComputeWork))
+
+    @property
+    def macs(self) -> int:
+        return sum(lw.macs for lw in self.compute_layers)
+
+    @property
+    def weight_bits(self) -> int:
+        return sum(lw.weight_bits for lw in self.compute_layers)
+
+    @property
+    def max_activation_bits(self) -> int:
+        """Largest input+output activation footprint of any layer (double buffering)."""
+        best = 0
+        for lw in self.compute_layers:
+            best = max(best, lw.input_count * lw.abits + lw.output_count * max(lw.out_bits, 1))
+        return best
+
+
+def workload_from_graph(graph: IntGraph, name: str | None = None) -> Workload:
+    """The hardware's view of an integer graph (flatten layers vanish: they are addressing)."""
+    layers: list[LayerWork] = []
+    prev_bits = graph.input_bits
+    for lay in graph.layers:
+        if isinstance(lay, ConvLayer):
+            o, c, kh, kw = (int(s) for s in lay.weight.shape)
+            _, h, w = lay.in_shape
+            out_bits = lay.requant.out_bits if lay.requant is not None else 0
+            layers.append(
+                ComputeWork(
+                    lay.name,
+                    "conv",
+                    c,
+                    h,
+                    w,
+                    o,
+                    kh,
+                    kw,
+                    lay.stride,
+                    lay.padding,
+                    lay.wbits,
+                    lay.in_bits,
+                    out_bits,
+                    lay.requant.relu if lay.requant is not None else False,
+                )
+            )
+            prev_bits = out_bits or prev_bits
+        elif isinstance(lay, LinearLayer):
+            o, i = (int(s) for s in lay.weight.shape)
+            out_bits = lay.requant.out_bits if lay.requant is not None else 0
+            layers.append(
+                ComputeWork(
+                    lay.name,
+                    "fc",
+                    i,
+                    1,
+                    1,
+                    o,
+                    1,
+                    1,
+                    1,
+                    0,
+                    lay.wbits,
+                    lay.in_bits,
+                    out_bits,
+                    lay.requant.relu if lay.requant is not None else False,
+                )
+            )
+            prev_bits = out_bits or prev_bits
+        elif isinstance(lay, PoolLayer):
+            c, h, w = lay.in_shape
+            kind: Literal["max", "avg"] = "max" if lay.kind == "max" else "avg"
+            layers.append(PoolWork(lay.name, kind, c, h, w, lay.size, lay.size, prev_bits))
+    return Workload(name or str(graph.meta.get("model", "model")), tuple(layers))

@@ -1,0 +1,175 @@
+"""Mapping: arch validation, placement and capacity, exact weight-stream shift counts, layer costs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from rtmcim.errors import CapacityError, ConfigError
+from rtmcim.mapping import arch_from_dict, evaluate_workload, load_arch, place
+from rtmcim.mapping.layer_cost import _pe_passes, dot_product_tally, weight_stream_steps
+from rtmcim.mapping.place import word_locations
+from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload
+from rtmcim.memory.track import Track
+
+
+def small_arch(**compute: object) -> dict[str, object]:
+    return {
+        "name": "small",
+        "memory": {
+            "banks": 1,
+            "subarrays_per_bank": 2,
+            "mu_rows": 4,
+            "mu_cols": 4,
+            "mu": {"domains": 16, "ports": 2, "tracks": 8},
+            "port_policy": compute.pop("port_policy", "static"),
+            "update_policy": compute.pop("update_policy", "lazy"),
+        },
+        "compute": {"pe_placement": "subarray", "pes_per_unit": 2, **compute},
+    }
+
+
+def conv(
+    name: str = "c", o: int = 3, c: int = 2, hw: int = 4, k: int = 3, bits: int = 4
+) -> ComputeWork:
+    return ComputeWork(name, "conv", c, hw, hw, o, k, k, 1, 0, bits, bits, bits, True)
+
+
+def lenet_work(bits: int = 8) -> Workload:
+    return Workload(
+        "lenet5",
+        (
+            ComputeWork("conv1", "conv", 1, 28, 28, 6, 5, 5, 1, 2, bits, bits, bits, True),
+            PoolWork("pool1", "max", 6, 28, 28, 2, 2, bits),
+            ComputeWork("conv2", "conv", 6, 14, 14, 16, 5, 5, 1, 0, bits, bits, bits, True),
+            PoolWork("pool2", "max", 16, 10, 10, 2, 2, bits),
+            ComputeWork("fc1", "fc", 400, 1, 1, 120, 1, 1, 1, 0, bits, bits, bits, True),
+            ComputeWork("fc2", "fc", 120, 1, 1, 84, 1, 1, 1, 0, bits, bits, bits, True),
+            ComputeWork("fc3", "fc", 84, 1, 1, 10, 1, 1, 1, 0, bits, bits, 0, False),
+        ),
+    )
+
+
+def brute_force_steps(arch_data: dict[str, object], lw: ComputeWork) -> np.ndarray:
+    """Walk every pass of every PE one access at a time on scalar Track models."""
+    arch = arch_from_dict(arch_data)
+    lp = place(Workload("w", (lw,)), arch).layers[0]
+    passes = _pe_passes(lp, lw, arch.pes)
+    org = arch.org
+    tracks = [
+        Track(org.mu.domains, org.mu.ports, org.port_policy, org.update_policy)
+        for _ in range(org.mus)
+    ]
+    steps = np.zeros(arch.pes, dtype=np.int64)
+    snake = arch.compute.data_layout == "snake"
+    for r in range(lp.rounds):
+        for pe in range(arch.pes):
+            for k in range(int(passes[r, pe])):
+                u, d = word_locations(
+                    lp.first_word + r * lp.words_per_filter,
+                    lp.words_per_filter,
+                    arch,
+                    reverse=snake and k % 2 == 1,
+                )
+                for uu, dd in zip(u, d, strict=True):
+                    steps[pe] += tracks[pe * arch.mus_per_pe + int(uu)].access(int(dd))
+    return steps
+
+
+@pytest.mark.parametrize("layout", ["snake", "sequential"])
+@pytest.mark.parametrize("policy", [("static", "lazy"), ("nearest", "lazy"), ("static", "eager")])
+@pytest.mark.parametrize(
+    "o", [3, 5, 11]
+)  # fewer filters than PEs (copies), equal-ish, more (rounds)
+def test_weight_stream_steps_equal_a_brute_force_walk(
+    layout: str, policy: tuple[str, str], o: int
+) -> None:
+    data = small_arch(data_layout=layout, port_policy=policy[0], update_policy=policy[1])
+    lw = conv(o=o, c=3, hw=5, k=3, bits=4)  # K = 27 weights, 2 per 8-bit word -> 14 words
+    arch = arch_from_dict(data)
+    lp = place(Workload("w", (lw,)), arch).layers[0]
+    offsets = np.zeros(arch.org.mus, dtype=np.int64)
+    fast = weight_stream_steps(lp, lw, arch, offsets)
+    assert fast.tolist() == brute_force_steps(data, lw).tolist()
+
+
+def test_snake_shifts_no_more_than_sequential() -> None:
+    work = lenet_work()
+    seq = evaluate_workload(work, load_arch_variant(data_layout="sequential"))
+    snk = evaluate_workload(work, load_arch_variant(data_layout="snake"))
+    for a, b in zip(seq.layers, snk.layers, strict=True):
+        assert b.shift_steps <= a.shift_steps
+    assert snk.tally.shift_steps < seq.tally.shift_steps
+
+
+def load_arch_variant(**compute: object) -> object:
+    base = load_arch("default").config.model_dump()
+    base["compute"].update(compute)
+    return arch_from_dict(base)
+
+
+def test_default_arch_places_lenet_and_counts_macs() -> None:
+    ev = evaluate_workload(lenet_work(), load_arch("default"))
+    # LeNet-5 MACs: 6*784*25 + 16*100*150 + 120*400 + 84*120 + 10*84
+    assert ev.macs == 117_600 + 240_000 + 48_000 + 10_080 + 840
+    names = [lc.name for lc in ev.layers]
+    assert names == ["conv1", "pool1", "conv2", "pool2", "fc1", "fc2", "fc3"]
+    # 64 PEs: conv1 has 6 filters -> 10 copies each = 60 PEs busy, positions split 784/10 -> 79 max
+    c1 = ev.layers[0]
+    assert c1.active_pes == 60
+    assert c1.utilization == pytest.approx(117_600 / (64 * 79 * 25))
+    # fc1: 120 filters on 64 PEs -> 2 rounds, busiest PE 2 outputs
+    assert ev.layers[4].utilization == pytest.approx(48_000 / (64 * 2 * 400))
+    assert ev.latency_ns == pytest.approx(sum(lc.latency_ns for lc in ev.layers))
+    assert ev.total_energy_pj > 0 and ev.peak_power_mw > 0
+    assert set(ev.area_um2) == {"memory_arrays", "memory_periphery", "pe_cells", "cmos_periphery"}
+
+
+def test_compute_events_are_outputs_times_the_mac_cell() -> None:
+    arch = load_arch("default")
+    ev = evaluate_workload(lenet_work(), arch)
+    for lw, lc in zip(lenet_work().layers, ev.layers, strict=True):
+        if isinstance(lw, ComputeWork):
+            assert lc.compute == dot_product_tally(lw, arch).parallel(lw.output_count)
+
+
+def test_repricing_needs_no_remapping() -> None:
+    from rtmcim.tech import latency_ns, load_tech
+
+    ev = evaluate_workload(lenet_work(), load_arch("default"))
+    dev = load_tech("rtm-32nm-device")
+    for lc in ev.layers:
+        assert latency_ns(lc.tally, ev.arch.tech) == pytest.approx(lc.latency_ns)
+        assert latency_ns(lc.tally, dev) == pytest.approx(
+            lc.latency_ns
+        )  # same latencies in both presets
+
+
+def test_capacity_error_says_how_much_is_missing() -> None:
+    data = small_arch()
+    with pytest.raises(CapacityError) as exc:
+        place(lenet_work(), arch_from_dict(data))
+    msg = str(exc.value)
+    assert "words per PE" in msg and "short" in msg
+
+
+def test_bad_arch_names_key_and_allowed() -> None:
+    data = small_arch(multiplier="karatsuba")
+    with pytest.raises(ConfigError, match=r"compute\.multiplier = 'karatsuba'.*booth_r4"):
+        arch_from_dict(data)
+    with pytest.raises(ConfigError, match="pes_per_unit"):
+        arch_from_dict(small_arch(pes_per_unit=3))
+    with pytest.raises(ConfigError, match="unknown arch"):
+        load_arch("no-such-arch")
+
+
+def test_bit_serial_layout_words() -> None:
+    from rtmcim.mapping.place import words_per_filter
+
+    arch = arch_from_dict(small_arch(word_layout="bit_serial"))
+    lw = conv(c=3, k=3, bits=4)  # K = 27 on 8 tracks -> 4 groups of 4 domains
+    assert words_per_filter(lw, arch) == (math.ceil(27 / 8) * 4, 27 / 16)
+    par = arch_from_dict(small_arch())
+    assert words_per_filter(lw, par) == (14, 2.0)
