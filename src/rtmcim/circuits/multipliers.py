@@ -405,6 +405,7 @@ class WallaceMultiplier(Multiplier):
 
     def _footprint(self, bits: int) -> Footprint:
         n = bits
+        # sized for the signed (Baugh-Wooley) tree: its constant bits make it the larger one
         fas = sum(_wallace_plan(n, True, True))
         # n^2 AND PCSAs, 2 per tree full adder, a 2n-bit ripple adder (2 PCSAs and a
         # latch per bit); every partial product, tree output, operand and result bit
