@@ -155,6 +155,11 @@ def _pe_passes(lp: LayerPlacement, lw: ComputeWork, pes: int) -> np.ndarray:
     return passes
 
 
+def pe_outputs(lp: LayerPlacement, lw: ComputeWork, pes: int) -> np.ndarray:
+    """Outputs (dot products) each PE computes for the layer, (pes,); the busiest sets the latency."""
+    return _pe_passes(lp, lw, pes).sum(axis=0)
+
+
 def weight_stream_steps(
     lp: LayerPlacement, lw: ComputeWork, arch: Arch, offsets: np.ndarray
 ) -> np.ndarray:
