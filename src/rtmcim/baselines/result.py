@@ -1,0 +1,164 @@
+"""The common result of every baseline: per-layer rows and totals, in the mapping's units.
+
+A :class:`BaselineResult` carries the same quantities as
+:class:`rtmcim.mapping.Evaluation` (energy by the classes of
+:data:`rtmcim.tech.ENERGY_CLASSES` in pJ, latency in ns, area by component in
+µm², leakage in mW) and the same derived metrics, so a report can put the
+racetrack accelerator and its baselines side by side and divide.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from rtmcim.mapping.layer_cost import Evaluation
+from rtmcim.tally import Tally
+from rtmcim.tech import ENERGY_CLASSES, Tech, price
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    """One layer of a baseline: its tally (events; critical-path cycles) and their prices."""
+
+    name: str
+    kind: str
+    macs: int
+    tally: Tally
+    latency_ns: float
+    energy_pj: dict[str, float]
+
+    @property
+    def total_energy_pj(self) -> float:
+        return sum(self.energy_pj.values())
+
+
+def priced_row(
+    name: str, kind: str, macs: int, tally: Tally, tech: Tech, leakage_mw: float
+) -> LayerRow:
+    """Price a layer's tally with ``tech``; leakage is charged over the layer's latency."""
+    cost = price(tally, tech, leakage_mw=leakage_mw)
+    return LayerRow(name, kind, macs, tally, cost.latency_ns, cost.energy_pj)
+
+
+@dataclass(frozen=True)
+class BaselineResult:
+    """One baseline design running one workload for one inference.
+
+    ``figures`` holds named numbers reported beside the totals (units in the
+    keys), e.g. the per-MAC energy under the gate model and under Horowitz's.
+    """
+
+    name: str
+    description: str
+    source: str  # where every figure of this baseline comes from
+    workload: str
+    layers: tuple[LayerRow, ...]
+    area_um2: dict[str, float]
+    leakage_mw: float
+    figures: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def macs(self) -> int:
+        return sum(r.macs for r in self.layers)
+
+    @property
+    def latency_ns(self) -> float:
+        return sum(r.latency_ns for r in self.layers)
+
+    @property
+    def energy_pj(self) -> dict[str, float]:
+        tot = dict.fromkeys(ENERGY_CLASSES, 0.0)
+        for r in self.layers:
+            for k, v in r.energy_pj.items():
+                tot[k] += v
+        return tot
+
+    @property
+    def total_energy_pj(self) -> float:
+        return sum(self.energy_pj.values())
+
+    @property
+    def total_area_um2(self) -> float:
+        return sum(self.area_um2.values())
+
+    @property
+    def tally(self) -> Tally:
+        return sum((r.tally for r in self.layers), Tally())
+
+    @property
+    def inferences_per_s(self) -> float:
+        return 1e9 / self.latency_ns if self.latency_ns else math.inf
+
+    @property
+    def tops_per_w(self) -> float:
+        """2 ops per MAC; (ops / J) / 1e12 = (2 MACs / pJ), as in Evaluation."""
+        e = self.total_energy_pj
+        return 2 * self.macs / e if e else math.inf
+
+    @property
+    def gops_per_mm2(self) -> float:
+        gops = 2 * self.macs / self.latency_ns if self.latency_ns else math.inf
+        return gops / (self.total_area_um2 / 1e6)
+
+    @property
+    def peak_power_mw(self) -> float:
+        """Largest layer-average power (pJ/ns = mW)."""
+        return max(
+            (r.total_energy_pj / r.latency_ns for r in self.layers if r.latency_ns), default=0.0
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (str, float, dict, list) for JSON/CSV writers; units in the keys."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "source": self.source,
+            "workload": self.workload,
+            "macs": self.macs,
+            "latency_ns": self.latency_ns,
+            "energy_pj": self.energy_pj,
+            "total_energy_pj": self.total_energy_pj,
+            "area_um2": dict(self.area_um2),
+            "total_area_um2": self.total_area_um2,
+            "leakage_mw": self.leakage_mw,
+            "inferences_per_s": self.inferences_per_s,
+            "tops_per_w": self.tops_per_w,
+            "gops_per_mm2": self.gops_per_mm2,
+            "peak_power_mw": self.peak_power_mw,
+            "figures": dict(self.figures),
+            "layers": [
+                {
+                    "name": r.name,
+                    "kind": r.kind,
+                    "macs": r.macs,
+                    "latency_ns": r.latency_ns,
+                    "energy_pj": dict(r.energy_pj),
+                    "total_energy_pj": r.total_energy_pj,
+                    "events": r.tally.nonzero(),
+                }
+                for r in self.layers
+            ],
+        }
+
+
+def ratios(rtm: Evaluation, base: BaselineResult) -> dict[str, float]:
+    """How the baseline compares with the racetrack accelerator: baseline / RTM.
+
+    Above 1 means the baseline needs more (energy, latency, area, leakage) or
+    delivers more (TOPS/W, GOPS/mm², inferences/s).
+    """
+
+    def div(a: float, b: float) -> float:
+        return a / b if b else math.inf
+
+    return {
+        "energy": div(base.total_energy_pj, rtm.total_energy_pj),
+        "latency": div(base.latency_ns, rtm.latency_ns),
+        "area": div(base.total_area_um2, rtm.total_area_um2),
+        "leakage": div(base.leakage_mw, rtm.leakage_mw),
+        "inferences_per_s": div(base.inferences_per_s, rtm.inferences_per_s),
+        "tops_per_w": div(base.tops_per_w, rtm.tops_per_w),
+        "gops_per_mm2": div(base.gops_per_mm2, rtm.gops_per_mm2),
+    }
