@@ -28,13 +28,14 @@ def compare(
     arch: Arch,
     *,
     rtm: Evaluation | None = None,
-    buffer_bytes: int = DEFAULT_BUFFER_BYTES,
+    buffer_bytes: int | None = None,
 ) -> list[BaselineResult]:
     """All three baselines for ``workload`` on (the resources of) ``arch``: CMOS, near-memory, PIRM.
 
     ``rtm`` is the arch's own evaluation if the caller already has it (the
     transverse-read baseline is derived from it); ``buffer_bytes`` sizes the
-    CMOS baseline's SRAM buffer.
+    CMOS baseline's SRAM buffer (None: 64 KiB, doubled until the largest
+    layer's activations fit).
     """
     return [
         cmos_baseline(workload, arch, buffer_bytes=buffer_bytes),

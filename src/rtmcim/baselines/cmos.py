@@ -18,7 +18,9 @@ racetrack accelerator:
   are fewer filters than PEs) so both designs have the same utilization. One
   MAC per clock per unit (``clock_cycles``): the SRAM reads are pipelined with
   the MACs, so they add energy and no cycles.
-* **SRAM buffer** (``buffer_bytes``, default 64 KiB; ``sram.energy_pj_per_bit``
+* **SRAM buffer** (``buffer_bytes``; by default 64 KiB, doubled until it holds
+  the largest layer's input + output activations, so that every workload has
+  a CMOS counterpart; ``sram.energy_pj_per_bit``
   derived from Horowitz's 8 KB SRAM read, ``sram.cell_area_f2`` from FPIRM).
   Reuse model: a weight is read from the buffer for every MAC (``wbits`` bits
   per MAC); a layer's input activations are read once per round of filters
@@ -160,6 +162,14 @@ def following_pool(work: Workload, i: int) -> PoolWork | None:
     return nxt if isinstance(nxt, PoolWork) else None
 
 
+def default_buffer_bytes(work: Workload) -> int:
+    """64 KiB, doubled until the largest layer's activations fit (weights may still spill)."""
+    size = DEFAULT_BUFFER_BYTES
+    while 8 * size < work.max_activation_bits:
+        size *= 2
+    return size
+
+
 def dram_spill_bits(work: Workload, buffer_bytes: int) -> dict[str, int]:
     """Weight bits of each compute layer that do not fit the buffer (streamed from DRAM).
 
@@ -243,12 +253,18 @@ def cmos_baseline(
     work: Workload,
     arch: Arch,
     *,
-    buffer_bytes: int = DEFAULT_BUFFER_BYTES,
+    buffer_bytes: int | None = None,
     sram_word_bits: int = SRAM_WORD_BITS,
     dram_access_bits: int = DRAM_ACCESS_BITS,
 ) -> BaselineResult:
-    """``work`` on a CMOS accelerator with ``arch.pes`` MAC units and an SRAM buffer (pure)."""
+    """``work`` on a CMOS accelerator with ``arch.pes`` MAC units and an SRAM buffer (pure).
+
+    ``buffer_bytes`` None: :func:`default_buffer_bytes`; a given size too small
+    for the activations raises :class:`~rtmcim.errors.CapacityError`.
+    """
     tech = arch.tech
+    if buffer_bytes is None:
+        buffer_bytes = default_buffer_bytes(work)
     area = area_um2(work, arch, buffer_bytes)
     leak = leakage_mw(work, arch, buffer_bytes)
     bus_mm = math.sqrt(sum(area.values()) / 1e6)  # side of the square chip

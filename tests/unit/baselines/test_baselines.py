@@ -21,7 +21,12 @@ from rtmcim.baselines import (
     ratios,
     transverse_read_baseline,
 )
-from rtmcim.baselines.cmos import dram_spill_bits, mac_tally, rounds_and_busiest_outputs
+from rtmcim.baselines.cmos import (
+    default_buffer_bytes,
+    dram_spill_bits,
+    mac_tally,
+    rounds_and_busiest_outputs,
+)
 from rtmcim.baselines.transverse_read import split_dot_product
 from rtmcim.errors import CapacityError
 from rtmcim.mapping import arch_from_dict, evaluate_workload, load_arch, place
@@ -138,6 +143,17 @@ def test_bigger_buffer_removes_dram_once_weights_fit(arch: Arch) -> None:
         for b in (8_192, 32_768, 65_536, need, 2 * need)
     ]
     assert spills == sorted(spills, reverse=True) and spills[-1] == 0
+
+
+def test_default_buffer_grows_to_hold_the_activations(arch: Arch) -> None:
+    assert default_buffer_bytes(lenet_work()) == DEFAULT_BUFFER_BYTES == 64 * 1024
+    wide = ComputeWork("wide", "conv", 16, 64, 64, 16, 3, 3, 1, 1, 8, 8, 8, True)
+    work = Workload("wide", (wide,))
+    # 2 x 16 x 64 x 64 x 8 bits = 131,072 bytes of activations: 64 KiB -> 128 KiB
+    assert default_buffer_bytes(work) == 128 * 1024
+    r = cmos_baseline(work, arch)
+    assert r.figures["buffer_bytes"] == 128 * 1024
+    assert r.figures["dram_spill_bits"] == 16 * 16 * 9 * 8  # no room left for the weights
 
 
 def test_buffer_too_small_for_activations_names_the_key(arch: Arch) -> None:
