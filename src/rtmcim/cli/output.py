@@ -71,4 +71,9 @@ def to_json(obj: Any) -> str:
 
 
 def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, soft_wrap=False)
+    """A rich console; when the output is not a terminal (a pipe, a file), tables get 200 columns
+    instead of rich's default 80 so wide per-layer tables stay readable."""
+    c = Console(stderr=stderr, soft_wrap=False)
+    if not c.is_terminal:
+        c = Console(stderr=stderr, soft_wrap=False, width=200)
+    return c

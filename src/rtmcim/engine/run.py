@@ -63,6 +63,8 @@ def dot_products(
 ) -> tuple[np.ndarray, Tally]:
     """``cols @ weight.T`` (shape (R, O)) computed lane by lane on MAC cells.
 
+    ``progress`` is called with the number of dot products (lanes) finished.
+
     Lane ``r * O + o`` is output channel ``o`` of row ``r``: it takes the
     weights of filter ``o`` and the activations of window ``r``.
     """
@@ -83,7 +85,7 @@ def dot_products(
         out[start * o : (start + n) * o] = acc
         total = total.beside(t)  # chunks of lanes are more copies side by side
         if progress is not None:
-            progress(n)
+            progress(n * o)
     return out.reshape(r, o), total
 
 

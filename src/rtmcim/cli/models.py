@@ -1,0 +1,93 @@
+"""Shared CLI plumbing for verbs that take ``--model`` (a zoo name, a spec file or a trained folder)
+and ``--arch``: resolving them, training on first use with a progress bar."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rtmcim.cli.output import console
+
+if TYPE_CHECKING:
+    from rtmcim.nn.train import TrainedModel
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--model",
+        required=True,
+        help=(
+            "a zoo name (lenet5, cnn_small, vgg_small), a spec .yaml, or a trained-model folder "
+            "(from 'rtmcim train --out'); a name or spec is trained on first use with the default "
+            "recipe (--dataset, --wbits/--abits, --epochs) and cached"
+        ),
+    )
+    p.add_argument(
+        "--arch",
+        default="default",
+        help="a shipped accelerator preset (configs/arch: default, ...) or an arch .yaml file",
+    )
+    p.add_argument(
+        "--dataset", default="fashion-mnist", help="data set to train on (default fashion-mnist)"
+    )
+    p.add_argument("--wbits", type=int, default=8, help="weight bits when training (default 8)")
+    p.add_argument("--abits", type=int, default=8, help="activation bits when training (default 8)")
+    p.add_argument("--epochs", type=int, default=3, help="float epochs when training (default 3)")
+    p.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
+    p.add_argument(
+        "--data-dir", default=None, help="data folder (default $RTMCIM_DATA or /usr/share/datasets)"
+    )
+    p.add_argument(
+        "--cache-dir", default=None, help="cache folder (default $RTMCIM_CACHE or ~/.cache/rtmcim)"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def training_progress(enabled: bool) -> tuple[Any, Any]:
+    """A rich Progress bar (a context manager) and the callback that feeds it TrainEvents."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    err = console(stderr=True)
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} batches  loss {task.fields[loss]:.3f}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not (enabled and err.is_terminal),
+    )
+    tasks: dict[tuple[str, int], Any] = {}
+
+    def callback(ev: Any) -> None:
+        key = (ev.phase, ev.epoch)
+        if key not in tasks:
+            tasks[key] = bar.add_task(
+                f"{ev.phase} epoch {ev.epoch}/{ev.epochs}", total=ev.steps, loss=ev.loss
+            )
+        bar.update(tasks[key], completed=ev.step, loss=ev.loss)
+
+    return bar, callback
+
+
+def resolve_model(args: argparse.Namespace) -> TrainedModel:
+    """The trained model ``--model`` names, training it (cached) if it is not a trained folder."""
+    from rtmcim.nn.train import load_trained, train_model
+
+    path = Path(args.model)
+    if path.is_dir():
+        return load_trained(path)
+    bar, callback = training_progress(not args.no_progress)
+    with bar:
+        return train_model(
+            args.model,
+            args.dataset,
+            args.wbits,
+            args.abits,
+            args.epochs,
+            args.seed,
+            data_dir=args.data_dir,
+            cache_dir=args.cache_dir,
+            progress=callback,
+        )

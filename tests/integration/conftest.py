@@ -1,0 +1,32 @@
+"""Models trained once per test session on the digits set, shared by the integration tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # the parent of a worker's basetemp is shared by pytest-xdist workers: one cache for all
+    root = tmp_path_factory.getbasetemp().parent / "rtmcim-models"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def train_digits(bits: int, cache: Path) -> Any:
+    from rtmcim.nn.train import train_model
+
+    return train_model(
+        "lenet5",
+        "digits",
+        bits,
+        bits,
+        epochs=3,
+        seed=0,
+        cache_dir=cache,
+        qat_epochs=2,
+        batch_size=64,
+    )

@@ -1,0 +1,65 @@
+"""Smoke tests of `rtmcim evaluate` and `rtmcim simulate` on a trained-model folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rtmcim.cli.main import main
+
+from .conftest import train_digits
+
+
+@pytest.fixture(scope="module")
+def model_dir(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from rtmcim.nn.train import save_trained
+
+    tm = train_digits(4, model_cache)
+    return save_trained(tm, tmp_path_factory.mktemp("lenet5-w4"))
+
+
+def test_evaluate_json_has_totals_layers_and_baselines(
+    model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["evaluate", "--model", str(model_dir), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    s = data["summary"]
+    assert s["macs"] == 416_520  # LeNet-5 on 28x28
+    assert s["energy_per_inference_uJ"] > 0 and s["latency_per_inference_us"] > 0
+    assert s["preset"] == "rtm-32nm-array" and s["arch"] == "default"
+    assert 0 < s["compute_fraction_of_bank_area_pct"] < 100
+    assert [r["layer"] for r in data["layers"]][0] == "conv0"
+    total = sum(r["energy_nJ"] for r in data["layers"])
+    assert total == pytest.approx(s["energy_per_inference_uJ"] * 1e3)
+
+
+def test_evaluate_table_and_csv(model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", "--model", str(model_dir)]) == 0
+    assert "Totals per inference" in capsys.readouterr().out
+    assert main(["evaluate", "--model", str(model_dir), "--format", "csv"]) == 0
+    assert capsys.readouterr().out.startswith("layer,kind,MACs,latency_us")
+
+
+def test_simulate_is_bit_exact(model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "--model", str(model_dir), "--limit", "20", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["summary"]["integers_identical"] is True
+    assert data["summary"]["prediction_agreement_pct"] == 100.0
+    # radix-4 Booth (the default arch) is costed at its worst case
+    assert all(r["counted"] <= r["analytical"] for r in data["events"])
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["evaluate", "--model", "lenet5", "--arch", "no-such-arch"],
+        ["simulate", "--model", "no-such-model", "--dataset", "digits"],
+        ["simulate", "--model", "lenet5", "--limit", "-1"],
+    ],
+)
+def test_bad_input_is_one_line_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
