@@ -1,0 +1,188 @@
+"""``rtmcim explore``: co-explore racetrack hardware and CNN models; write a results folder."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from rtmcim.cli.output import console, table
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "explore",
+        help="co-explore racetrack hardware and CNN models (Pareto front, report)",
+        description=(
+            "Search a space of CNN models (outer multi-objective search: NSGA-II, random or grid; "
+            "each model trained once with QAT and cached) and, for every model, sweep every "
+            "hardware point of the space. Writes trials.csv, pareto.csv, summary.json, plots and "
+            "report.html to --out. Re-running the same command resumes the study: completed "
+            "trials are kept, none is run twice."
+        ),
+    )
+    p.add_argument(
+        "space",
+        nargs="?",
+        default=None,
+        metavar="SPACE",
+        help="a space .yaml file or a shipped space name (default: the --preset space)",
+    )
+    p.add_argument(
+        "--preset",
+        choices=("quick", "default"),
+        default="default",
+        help="shipped space used when SPACE is not given: default (<= 15 min) or quick (<= 3 min)",
+    )
+    p.add_argument("--budget", type=int, default=None, help="model trials (default: the space's)")
+    p.add_argument("--out", default=None, help="results folder (default: results/<space name>)")
+    p.add_argument(
+        "--storage",
+        default=None,
+        help="Optuna storage, any SQLAlchemy URL (default: sqlite:///OUT/study.db)",
+    )
+    p.add_argument("--executor", choices=("local", "dask"), default="local")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address, tcp://HOST:8786")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="models evaluated at once (local: worker processes; 1 = in this process)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="optimizer and training seed")
+    p.add_argument("--dataset", default=None, help="override the space's data set (e.g. digits)")
+    p.add_argument("--data-dir", default=None, help="data folder (default $RTMCIM_DATA)")
+    p.add_argument("--cache-dir", default=None, help="model cache (default $RTMCIM_CACHE)")
+    p.add_argument("--no-report", action="store_true", help="do not build the report at the end")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(run=run)
+
+
+def _space(args: argparse.Namespace) -> Any:
+    from rtmcim.explore.space import load_space, space_from_dict
+
+    space = load_space(args.space or args.preset)
+    if args.dataset:
+        data = space.config.canonical()
+        data["dataset"] = args.dataset
+        space = space_from_dict(data, space.source)
+    return space
+
+
+def _executor(args: argparse.Namespace, train_cb: Any, sweep_cb: Any) -> Any:
+    from rtmcim.errors import ConfigError
+    from rtmcim.explore.executors import DaskExecutor, InProcessExecutor, ProcessExecutor
+
+    if args.jobs < 1:
+        raise ConfigError("must be at least 1", key="--jobs", value=args.jobs)
+    if args.executor == "dask":
+        return DaskExecutor(args.scheduler, jobs=args.jobs if args.jobs > 1 else None)
+    if args.scheduler:
+        raise ConfigError(
+            "--scheduler needs --executor dask", key="--scheduler", value=args.scheduler
+        )
+    if args.jobs == 1:
+        return InProcessExecutor(train_cb, sweep_cb)
+    return ProcessExecutor(args.jobs)
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from rtmcim.explore.study import StudyEvent, run_study
+
+    space = _space(args)
+    out = Path(args.out) if args.out else Path("results") / space.config.name
+    if args.budget is not None and args.budget < 1:
+        from rtmcim.errors import ConfigError
+
+        raise ConfigError("must be at least 1", key="--budget", value=args.budget)
+    err = console(stderr=True)
+    show = not args.no_progress and err.is_terminal
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+        disable=not show,
+    )
+    trials_task = bar.add_task("model trials", total=args.budget or space.config.budget)
+    inner = bar.add_task("current model", total=1, visible=False)
+
+    def train_cb(ev: Any) -> None:
+        bar.update(
+            inner,
+            description=f"  train {ev.phase} epoch {ev.epoch}/{ev.epochs}",
+            completed=ev.step,
+            total=ev.steps,
+            visible=True,
+        )
+
+    def sweep_cb(done: int, total: int) -> None:
+        bar.update(inner, description="  hardware sweep", completed=done, total=total, visible=True)
+
+    def progress(ev: StudyEvent) -> None:
+        bar.update(trials_task, completed=ev.done, total=ev.total)
+        if ev.message and ev.kind in ("start", "trial", "reference", "reused"):
+            if show:
+                bar.console.print(f"[dim]{ev.kind}:[/dim] {ev.message}")
+            else:
+                print(f"{ev.kind}: {ev.message}", file=sys.stderr, flush=True)
+
+    executor = _executor(args, train_cb, sweep_cb)
+    try:
+        with bar:
+            run = run_study(
+                space,
+                out,
+                executor,
+                budget=args.budget,
+                storage=args.storage,
+                seed=args.seed,
+                cache_dir=args.cache_dir,
+                data_dir=args.data_dir,
+                progress=progress,
+            )
+    finally:
+        executor.close()
+    c = console()
+    c.print(
+        f"study {run.study_name}: {run.completed} trials complete, {run.failed} failed, "
+        f"{run.new_trials} new in this run ({run.seconds:.1f} s)"
+    )
+    if args.no_report:
+        return 0
+    from rtmcim.report import build_report
+
+    rep = build_report(out)
+    rows = []
+    for d in rep.summary["chosen"]:
+        vs = d.get("vs_default") or {}
+        rows.append(
+            {
+                "design": d["label"],
+                "model": f"{d['model']} W{d['wbits']}/A{d['abits']}",
+                "accuracy": d["accuracy"],
+                "energy nJ": d["energy_pj"] / 1e3,
+                "latency µs": d["latency_ns"] / 1e3,
+                "area mm²": d["area_um2"] / 1e6,
+                "E ×lower": vs.get("energy", float("nan")),
+                "L ×lower": vs.get("latency", float("nan")),
+                "A ×lower": vs.get("area", float("nan")),
+            }
+        )
+    ref = rep.summary["reference"]
+    cap = (
+        f"vs default design = {ref['model']} W{ref['wbits']}/A{ref['abits']} on arch "
+        f"{space.config.reference.arch} (accuracy {ref['accuracy']:.4f}); ratios = default / design"
+        if ref
+        else None
+    )
+    c.print(
+        table(rows, title=f"Best designs ({rep.summary['front_size']} on the front)", caption=cap)
+    )
+    c.print(f"report: {(out / 'report.html').resolve()}")
+    return 0

@@ -1,0 +1,31 @@
+"""``rtmcim report``: rebuild the tables, plots and HTML report of a results folder."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from rtmcim.cli.output import console
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "report",
+        help="rebuild the report of an 'rtmcim explore' results folder",
+        description=(
+            "Rebuild trials.csv, pareto.csv, summary.json, plots/ and report.html of a results "
+            "folder from what the study stored there (no training, no optimizer)."
+        ),
+    )
+    p.add_argument("folder", metavar="DIR", help="the --out folder of an 'rtmcim explore' run")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from rtmcim.report import build_report
+
+    rep = build_report(args.folder)
+    c = console()
+    for name in sorted(rep.files):
+        c.print(f"wrote {rep.folder / name}")
+    return 0

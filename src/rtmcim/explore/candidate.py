@@ -1,0 +1,185 @@
+"""One model candidate: train it (QAT, cached by content hash), then sweep the hardware half.
+
+:func:`evaluate_candidate` is the unit of work an executor runs (a local
+process or a Dask worker): its input, :class:`CandidateTask`, is plain
+picklable data, and its output, :class:`CandidateResult`, too. Hardware
+evaluation is cheap (milliseconds per point) next to training, so every valid
+hardware point of the space is evaluated for every model (DESIGN.md 1.5).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rtmcim.errors import RtmcimError
+from rtmcim.explore.objectives import metrics, violation
+from rtmcim.explore.space import SpaceConfig, build_arch, model_spec, reference_spec
+from rtmcim.mapping.arch import Arch, load_arch
+from rtmcim.mapping.layer_cost import evaluate_workload
+from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload, workload_from_graph
+from rtmcim.nn.data import Dataset, load_dataset
+
+SUBSET_SEED = 12345  # fixed: the training subset is part of the data, not of the search
+
+
+@dataclass(frozen=True)
+class CandidateTask:
+    """Everything a worker needs to evaluate one model candidate."""
+
+    number: int  # trial number (-1: the reference design)
+    params: dict[str, Any]  # model-half parameters, or {} for the reference
+    space: dict[str, Any]  # SpaceConfig.canonical()
+    hw_points: tuple[dict[str, Any], ...]
+    seed: int
+    cache_dir: str | None = None
+    data_dir: str | None = None
+    threads: int = 2
+
+
+@dataclass(frozen=True)
+class CandidateResult:
+    number: int
+    params: dict[str, Any]
+    spec: dict[str, Any]
+    wbits: int
+    abits: int
+    model_key: str
+    float_accuracy: float
+    qat_accuracy: float
+    accuracy: float  # integer-graph test accuracy (what the hardware runs)
+    cached: bool
+    workload: list[dict[str, Any]]
+    points: list[dict[str, Any]]  # one per hardware point: overrides, feasible, reason, metrics
+    train_s: float
+    sweep_s: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def feasible_points(self) -> list[dict[str, Any]]:
+        return [p for p in self.points if p["feasible"]]
+
+
+@functools.lru_cache(maxsize=4)
+def training_data(name: str, data_dir: str | None, subset: int | None) -> Dataset:
+    """The data set, its training split cut to ``subset`` images (seeded, per-process memo)."""
+    ds = load_dataset(name, data_dir)
+    if subset is None or subset >= len(ds.y_train):
+        return ds
+    idx = np.sort(np.random.default_rng(SUBSET_SEED).permutation(len(ds.y_train))[:subset])
+    return Dataset(ds.info, ds.x_train[idx], ds.y_train[idx], ds.x_test, ds.y_test)
+
+
+def workload_to_data(work: Workload) -> list[dict[str, Any]]:
+    return [
+        {"type": "compute" if isinstance(lw, ComputeWork) else "pool", **dataclasses.asdict(lw)}
+        for lw in work.layers
+    ]
+
+
+def workload_from_data(name: str, data: list[dict[str, Any]]) -> Workload:
+    layers: list[ComputeWork | PoolWork] = []
+    for d in data:
+        d = dict(d)
+        kind = d.pop("type")
+        layers.append(ComputeWork(**d) if kind == "compute" else PoolWork(**d))
+    return Workload(name, tuple(layers))
+
+
+def sweep(
+    work: Workload,
+    base: Arch,
+    hw_points: tuple[dict[str, Any], ...],
+    space: SpaceConfig,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Evaluate ``work`` on every hardware point; infeasible points say why."""
+    out: list[dict[str, Any]] = []
+    n = len(hw_points)
+    for i, hp in enumerate(hw_points):
+        rec: dict[str, Any] = {"point": i, **hp}
+        try:
+            ev = evaluate_workload(work, build_arch(base, hp))
+        except RtmcimError as exc:  # does not fit (capacity) or a cell that cannot run these bits
+            rec.update(feasible=False, reason=f"{type(exc).__name__}: {exc}")
+            out.append(rec)
+            continue
+        m = metrics(ev)
+        rec.update(m)
+        why = violation(m, space.constraints)
+        rec.update(feasible=not why, reason=why)
+        out.append(rec)
+        if progress is not None and (i + 1) % 50 == 0:
+            progress(i + 1, n)
+    if progress is not None:
+        progress(n, n)
+    return out
+
+
+def evaluate_candidate(
+    task: CandidateTask,
+    train_progress: Callable[[Any], None] | None = None,
+    sweep_progress: Callable[[int, int], None] | None = None,
+) -> CandidateResult:
+    """Train the candidate (or take it from the cache) and sweep every hardware point."""
+    from rtmcim.nn.train import train_model
+
+    space = SpaceConfig.model_validate(task.space)
+    tr = space.training
+    if task.params:
+        spec = model_spec(task.params)
+        wbits, abits = int(task.params["wbits"]), int(task.params["abits"])
+    else:
+        spec = reference_spec(space)
+        wbits, abits = space.reference.wbits, space.reference.abits
+    ds = training_data(space.dataset, task.data_dir, tr.train_subset)
+    t0 = time.perf_counter()
+    tm = train_model(
+        spec,
+        ds,
+        wbits,
+        abits,
+        tr.epochs,
+        task.seed,
+        cache_dir=task.cache_dir,
+        progress=train_progress,
+        qat_epochs=tr.qat_epochs,
+        batch_size=tr.batch_size,
+        lr=tr.lr,
+        qat_lr=tr.qat_lr,
+        threads=task.threads,
+    )
+    t1 = time.perf_counter()
+    work = workload_from_graph(tm.graph, spec.name)
+    if task.params:
+        base = load_arch(space.hardware.base)
+        points = sweep(work, base, task.hw_points, space, sweep_progress)
+    else:
+        base = load_arch(space.reference.arch)
+        points = sweep(work, base, ({},), space, sweep_progress)
+    for p in points:
+        p["accuracy"] = tm.int_accuracy
+    t2 = time.perf_counter()
+    return CandidateResult(
+        number=task.number,
+        params=dict(task.params),
+        spec=spec.canonical(),
+        wbits=wbits,
+        abits=abits,
+        model_key=tm.key,
+        float_accuracy=tm.float_accuracy,
+        qat_accuracy=tm.qat_accuracy,
+        accuracy=tm.int_accuracy,
+        cached=tm.cached,
+        workload=workload_to_data(work),
+        points=points,
+        train_s=t1 - t0,
+        sweep_s=t2 - t1,
+        extra={"folder": str(tm.folder) if tm.folder else None, "macs": work.macs},
+    )

@@ -1,0 +1,175 @@
+"""Where candidate evaluations run: in this process, in local processes, or on a Dask cluster.
+
+An executor takes a batch of :class:`~rtmcim.explore.candidate.CandidateTask`
+and yields ``(index, result)`` as evaluations finish. The study asks the
+optimizer for a batch, waits for the whole batch and tells the results in
+trial order, so the sequence of proposals depends only on the seed and the
+batch size (``slots``), never on which executor ran the work or how fast.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol
+
+from rtmcim.errors import ConfigError, RtmcimError
+from rtmcim.explore.candidate import CandidateResult, CandidateTask, evaluate_candidate
+
+Outcome = CandidateResult | RtmcimError
+
+
+def run_task(task: CandidateTask) -> Outcome:
+    """Evaluate one task; a bad model (a spec that cannot be built, ...) is returned, not raised."""
+    try:
+        return evaluate_candidate(task)
+    except RtmcimError as exc:
+        return exc
+
+
+class Executor(Protocol):
+    @property
+    def slots(self) -> int:
+        """Evaluations run at once (the optimizer's batch size)."""
+        ...
+
+    @property
+    def threads_per_task(self) -> int: ...
+
+    def run(self, tasks: Sequence[CandidateTask]) -> Iterator[tuple[int, Outcome]]: ...
+
+    def close(self) -> None: ...
+
+    def describe(self) -> str: ...
+
+
+class InProcessExecutor:
+    """One evaluation at a time in this process (progress callbacks reach the caller)."""
+
+    def __init__(
+        self,
+        train_progress: Callable[[Any], None] | None = None,
+        sweep_progress: Callable[[int, int], None] | None = None,
+        slots: int = 1,
+    ) -> None:
+        self._train = train_progress
+        self._sweep = sweep_progress
+        self._slots = slots
+
+    @property
+    def slots(self) -> int:
+        return self._slots
+
+    @property
+    def threads_per_task(self) -> int:
+        return max(1, min(2, os.cpu_count() or 1))
+
+    def run(self, tasks: Sequence[CandidateTask]) -> Iterator[tuple[int, Outcome]]:
+        for i, t in enumerate(tasks):
+            try:
+                yield i, evaluate_candidate(t, self._train, self._sweep)
+            except RtmcimError as exc:
+                yield i, exc
+
+    def close(self) -> None:
+        return None
+
+    def describe(self) -> str:
+        return "local (this process)"
+
+
+class ProcessExecutor:
+    """``jobs`` local worker processes (spawned: torch does not survive a fork well)."""
+
+    def __init__(self, jobs: int) -> None:
+        if jobs < 1:
+            raise ConfigError("must be at least 1", key="--jobs", value=jobs)
+        self._jobs = jobs
+        self._pool = cf.ProcessPoolExecutor(
+            max_workers=jobs, mp_context=multiprocessing.get_context("spawn")
+        )
+
+    @property
+    def slots(self) -> int:
+        return self._jobs
+
+    @property
+    def threads_per_task(self) -> int:
+        return max(1, (os.cpu_count() or 1) // self._jobs)
+
+    def run(self, tasks: Sequence[CandidateTask]) -> Iterator[tuple[int, Outcome]]:
+        futs = {self._pool.submit(run_task, t): i for i, t in enumerate(tasks)}
+        for f in cf.as_completed(futs):
+            yield futs[f], f.result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def describe(self) -> str:
+        return f"local ({self._jobs} processes)"
+
+
+class DaskExecutor:
+    """Evaluations as tasks on a Dask cluster (``tcp://HOST:8786``) or a given client."""
+
+    def __init__(
+        self,
+        scheduler: str | None = None,
+        *,
+        client: Any = None,
+        jobs: int | None = None,
+        timeout_s: float = 10.0,
+    ) -> None:
+        from distributed import Client
+
+        if client is None:
+            if not scheduler:
+                raise ConfigError(
+                    "a Dask executor needs a scheduler address",
+                    key="--scheduler",
+                    allowed="e.g. tcp://HOST:8786",
+                )
+            try:
+                client = Client(scheduler, timeout=f"{timeout_s}s", set_as_default=False)
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise ConfigError(
+                    f"cannot reach the Dask scheduler ({type(exc).__name__})",
+                    key="--scheduler",
+                    value=scheduler,
+                    hint="start one with 'dask scheduler' and workers with 'dask worker ADDRESS'",
+                ) from None
+            self._owned = True
+        else:
+            self._owned = False
+        self._client = client
+        workers = client.scheduler_info().get("workers", {})
+        threads = sum(int(w.get("nthreads", 1)) for w in workers.values()) or 1
+        self._slots = jobs if jobs is not None else threads
+        self._address = scheduler or str(
+            getattr(client, "scheduler", {}) and client.scheduler.address
+        )
+
+    @property
+    def slots(self) -> int:
+        return self._slots
+
+    @property
+    def threads_per_task(self) -> int:
+        return 1
+
+    def run(self, tasks: Sequence[CandidateTask]) -> Iterator[tuple[int, Outcome]]:
+        from distributed import as_completed
+
+        futs = [self._client.submit(run_task, t, pure=False) for t in tasks]
+        index = {f.key: i for i, f in enumerate(futs)}
+        for f in as_completed(futs):
+            yield index[f.key], f.result()
+
+    def close(self) -> None:
+        if self._owned:
+            self._client.close()
+
+    def describe(self) -> str:
+        return f"dask ({self._address}, {self._slots} at once)"

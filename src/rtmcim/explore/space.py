@@ -1,0 +1,387 @@
+"""The co-exploration search space (YAML, validated once, here).
+
+A space file has a model half (searched by the outer optimizer; every model is
+trained once with QAT and cached), a hardware half (swept exhaustively for
+every model), the objectives and the constraints::
+
+    name: default
+    dataset: fashion-mnist
+    sampler: nsga2                 # nsga2 | random | grid
+    budget: 14                     # model candidates (outer trials)
+    population: 6                  # NSGA-II population size
+    training: {epochs: 2, qat_epochs: 1, train_subset: 12000}
+    model:                         # a parametric CNN: depth conv blocks (conv -> ReLU -> max pool),
+      wbits: [4, 8]                # block i has channels * 2**i channels, all blocks one kernel size,
+      abits: [4, 8]                # then one hidden FC layer of fc units (0: none), then the classifier
+      depth: [1, 2]
+      channels: [4, 8]
+      kernel: [3, 5]
+      fc: [0, 64]
+    hardware:
+      base: default                # arch name or arch .yaml; the sweep overrides its keys
+      sweep:
+        memory.mu.domains: [32, 64]
+        memory.mu.ports: [1, 2, 4]
+        compute.multiplier: [booth_r4, shift_add]
+    objectives: [accuracy, energy, latency, area]     # optional: edp, tops_per_w
+    constraints: {area_budget_mm2: 5.0, accuracy_floor: 0.5, peak_power_mw: 500}
+    reference: {model: lenet5, wbits: 8, abits: 8, arch: default}
+
+Bad input raises a one-line :class:`~rtmcim.errors.ConfigError` naming the key:
+unknown keys, empty lists, sweep keys the arch does not have, values the arch
+rejects, objective names that do not exist, and a hardware half in which no
+combination is a valid arch (a contradictory space).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, Self
+
+from pydantic import Field, field_validator, model_validator
+
+from rtmcim import yamlio
+from rtmcim.config import Frozen, set_dotted, validate
+from rtmcim.errors import ConfigError, RtmcimError
+from rtmcim.mapping.arch import Arch, ArchConfig, load_arch
+from rtmcim.nn.spec import MAX_BITS, MIN_BITS, NetSpec, content_hash, parse_spec
+
+SAMPLERS = ("nsga2", "random", "grid")
+
+# name -> (direction, unit, description)
+OBJECTIVES: dict[str, tuple[Literal["maximize", "minimize"], str, str]] = {
+    "accuracy": ("maximize", "", "integer-graph test accuracy"),
+    "energy": ("minimize", "pJ", "energy per inference"),
+    "latency": ("minimize", "ns", "latency per inference"),
+    "area": ("minimize", "um2", "accelerator area"),
+    "edp": ("minimize", "pJ*ns", "energy-delay product per inference"),
+    "tops_per_w": ("maximize", "TOPS/W", "energy efficiency (2 ops per MAC)"),
+}
+CORE_OBJECTIVES = ("accuracy", "energy", "latency", "area")
+
+# Dotted arch keys a sweep may set (the arch model's own fields).
+SWEEP_KEYS = (
+    "memory.banks",
+    "memory.subarrays_per_bank",
+    "memory.mus_per_subarray",
+    "memory.mu_rows",
+    "memory.mu_cols",
+    "memory.mu.domains",
+    "memory.mu.ports",
+    "memory.mu.tracks",
+    "memory.port_policy",
+    "memory.update_policy",
+    "compute.pe_placement",
+    "compute.pes_per_unit",
+    "compute.multiplier",
+    "compute.adder",
+    "compute.word_layout",
+    "compute.data_layout",
+    "compute.activation_fraction",
+)
+
+
+def _non_empty_unique(v: Any) -> Any:
+    if isinstance(v, list | tuple):
+        if not v:
+            raise ValueError("list is empty: give at least one value")
+        if len({repr(x) for x in v}) != len(v):
+            raise ValueError("list repeats a value")
+    return v
+
+
+class TrainingConfig(Frozen):
+    """How each candidate is trained (all part of the model cache key)."""
+
+    epochs: int = Field(default=2, ge=0, le=200)
+    qat_epochs: int = Field(default=1, ge=0, le=200)
+    train_subset: int | None = Field(default=None, ge=100)
+    batch_size: int = Field(default=128, ge=8, le=4096)
+    lr: float = Field(default=2e-3, gt=0, le=1.0)
+    qat_lr: float = Field(default=5e-4, gt=0, le=1.0)
+
+
+class ModelSpace(Frozen):
+    """The model half: choices for each spec parameter (a parametric CNN)."""
+
+    wbits: tuple[int, ...] = (8,)
+    abits: tuple[int, ...] = (8,)
+    depth: tuple[int, ...] = (2,)
+    channels: tuple[int, ...] = (8,)
+    kernel: tuple[int, ...] = (3,)
+    fc: tuple[int, ...] = (64,)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _lists(cls, v: Any) -> Any:
+        return _non_empty_unique(v)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> Self:
+        rules: dict[str, tuple[int, int]] = {
+            "wbits": (MIN_BITS, MAX_BITS),
+            "abits": (MIN_BITS, MAX_BITS),
+            "depth": (1, 4),
+            "channels": (1, 256),
+            "kernel": (1, 7),
+            "fc": (0, 4096),
+        }
+        for key, (lo, hi) in rules.items():
+            for i, v in enumerate(getattr(self, key)):
+                if not lo <= v <= hi:
+                    raise ValueError(f"model.{key}.{i} = {v} is out of range (allowed: {lo}..{hi})")
+        return self
+
+    def choices(self) -> dict[str, list[int]]:
+        return {k: list(getattr(self, k)) for k in type(self).model_fields}
+
+
+class HardwareSpace(Frozen):
+    base: str = "default"
+    sweep: dict[str, tuple[Any, ...]] = Field(default_factory=dict)
+
+    @field_validator("sweep", mode="before")
+    @classmethod
+    def _lists(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            for key, vals in v.items():
+                if key not in SWEEP_KEYS:
+                    raise ValueError(
+                        f"hardware.sweep.{key}: not an arch key (allowed: {', '.join(SWEEP_KEYS)})"
+                    )
+                if not isinstance(vals, list | tuple):
+                    raise ValueError(f"hardware.sweep.{key}: give a list of values")
+                _non_empty_unique(vals)
+        return v
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for vals in self.sweep.values():
+            n *= len(vals)
+        return n
+
+
+class Constraints(Frozen):
+    area_budget_mm2: float | None = Field(default=None, gt=0)
+    accuracy_floor: float | None = Field(default=None, ge=0, le=1)
+    peak_power_mw: float | None = Field(default=None, gt=0)
+
+
+class Reference(Frozen):
+    """The default design every result is compared with."""
+
+    model: str = "lenet5"
+    wbits: int = Field(default=8, ge=MIN_BITS, le=MAX_BITS)
+    abits: int = Field(default=8, ge=MIN_BITS, le=MAX_BITS)
+    arch: str = "default"
+
+
+class SpaceConfig(Frozen):
+    name: str = Field(default="space", min_length=1, max_length=64)
+    description: str = ""
+    dataset: str = "fashion-mnist"
+    sampler: Literal["nsga2", "random", "grid"] = "nsga2"
+    budget: int = Field(default=12, ge=1, le=100000)
+    population: int = Field(default=6, ge=2, le=1000)
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    model: ModelSpace = Field(default_factory=ModelSpace)
+    hardware: HardwareSpace = Field(default_factory=HardwareSpace)
+    objectives: tuple[str, ...] = CORE_OBJECTIVES
+    constraints: Constraints = Field(default_factory=Constraints)
+    reference: Reference = Field(default_factory=Reference)
+
+    @field_validator("objectives", mode="before")
+    @classmethod
+    def _known_objectives(cls, v: Any) -> Any:
+        if isinstance(v, list | tuple):
+            _non_empty_unique(v)
+            for i, name in enumerate(v):
+                if name not in OBJECTIVES:
+                    raise ValueError(
+                        f"objectives.{i} = {name!r} is not an objective "
+                        f"(allowed: {', '.join(OBJECTIVES)})"
+                    )
+        return v
+
+    @property
+    def directions(self) -> list[Literal["maximize", "minimize"]]:
+        return [OBJECTIVES[o][0] for o in self.objectives]
+
+    def canonical(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def content_hash(self) -> str:
+        return content_hash(self.canonical())
+
+
+@dataclass(frozen=True)
+class Space:
+    """A validated space, with its base arch and the valid hardware points."""
+
+    config: SpaceConfig
+    source: str
+    base_arch: Arch
+    hw_points: tuple[dict[str, Any], ...]  # overrides of the base arch, one per valid point
+    hw_rejected: int  # combinations of the sweep that are not a valid arch
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self.config.hardware.sweep)
+
+    def arch(self, overrides: dict[str, Any]) -> Arch:
+        return build_arch(self.base_arch, overrides)
+
+
+def build_arch(base: Arch, overrides: dict[str, Any], source: str = "<sweep>") -> Arch:
+    """The base arch with dotted ``overrides`` applied; its technology object is shared."""
+    data = base.config.model_dump(mode="json")
+    if any(k.startswith("memory.mu_rows") or k.startswith("memory.mu_cols") for k in overrides):
+        data["memory"].pop("mus_per_subarray", None)
+    if "memory.mus_per_subarray" in overrides:
+        data["memory"].pop("mu_rows", None)
+        data["memory"].pop("mu_cols", None)
+    for k, v in overrides.items():
+        set_dotted(data, k, v)
+    cfg = validate(ArchConfig, data, source)
+    return Arch(cfg, base.tech, source)
+
+
+def _sweep_points(hw: HardwareSpace) -> list[dict[str, Any]]:
+    keys = list(hw.sweep)
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*hw.sweep.values())]
+
+
+def _check_sweep_values(base: Arch, hw: HardwareSpace, source: str) -> None:
+    """Each swept value alone must be one the arch accepts (errors name the sweep key).
+
+    Cross-field rules (ports must divide domains, ...) are left to the
+    combinations: a value is fine if some combination satisfies them.
+    """
+    from rtmcim.circuits.mac import MAC_ADDERS, MAC_MULTIPLIERS
+
+    names: dict[str, list[str]] = {
+        "compute.multiplier": list(MAC_MULTIPLIERS),
+        "compute.adder": list(MAC_ADDERS),
+    }
+    for key, vals in hw.sweep.items():
+        for v in vals:
+            if key in names and v not in names[key]:
+                raise ConfigError(
+                    "not a MAC circuit",
+                    key=f"hardware.sweep.{key}",
+                    value=v,
+                    source=source,
+                    allowed=", ".join(names[key]),
+                )
+            try:
+                build_arch(base, {key: v})
+            except ConfigError as exc:
+                if exc.key == key:
+                    raise ConfigError(
+                        exc.message,
+                        key=f"hardware.sweep.{key}",
+                        value=v,
+                        source=source,
+                        allowed=exc.allowed,
+                    ) from None
+
+
+def space_from_dict(data: Any, source: str = "<dict>") -> Space:
+    """Validate plain data as a search space; raise one ConfigError on the first problem."""
+    if data is None or data == {}:
+        raise ConfigError("the search space is empty", source=source, hint="see configs/spaces/")
+    cfg = validate(SpaceConfig, data, source)
+    try:
+        base = load_arch(cfg.hardware.base)
+    except ConfigError as exc:
+        raise ConfigError(
+            exc.message, key="hardware.base", value=cfg.hardware.base, source=source
+        ) from None
+    try:
+        load_arch(cfg.reference.arch)
+    except ConfigError as exc:
+        raise ConfigError(
+            exc.message, key="reference.arch", value=cfg.reference.arch, source=source
+        ) from None
+    _check_sweep_values(base, cfg.hardware, source)
+    points: list[dict[str, Any]] = []
+    rejected = 0
+    for p in _sweep_points(cfg.hardware):
+        try:
+            build_arch(base, p)
+        except RtmcimError:
+            rejected += 1
+            continue
+        points.append(p)
+    if not points:
+        raise ConfigError(
+            f"no combination of the {cfg.hardware.size} hardware points is a valid arch "
+            "(a contradictory space)",
+            key="hardware.sweep",
+            source=source,
+            hint="e.g. ports must divide domains, pes_per_unit must divide the MUs of a unit",
+        )
+    reference_spec(cfg, source)
+    return Space(cfg, source, base, tuple(points), rejected)
+
+
+def model_grid_size(ms: ModelSpace) -> int:
+    n = 1
+    for vals in ms.choices().values():
+        n *= len(vals)
+    return n
+
+
+def reference_spec(cfg: SpaceConfig, source: str | None = None) -> NetSpec:
+    from rtmcim.nn.zoo import resolve_spec
+
+    try:
+        return resolve_spec(cfg.reference.model)
+    except ConfigError as exc:
+        raise ConfigError(
+            exc.message,
+            key="reference.model",
+            value=cfg.reference.model,
+            allowed=exc.allowed,
+            source=source,
+        ) from None
+
+
+def model_spec(params: dict[str, Any]) -> NetSpec:
+    """The CNN spec of one point of the model half (``params`` as the optimizer gives them)."""
+    depth, ch, k, fc = (int(params[n]) for n in ("depth", "channels", "kernel", "fc"))
+    conv = [
+        {"channels": ch * 2**i, "kernel": k, "padding": k // 2, "pool": "max"} for i in range(depth)
+    ]
+    name = f"cnn-d{depth}c{ch}k{k}f{fc}"
+    return parse_spec({"name": name, "conv": conv, "fc": [fc] if fc else []})
+
+
+def shipped_spaces() -> list[str]:
+    folder = resources.files("rtmcim") / "configs" / "spaces"
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
+
+
+def load_space(name_or_path: str | Path) -> Space:
+    """A shipped space by name (``default``, ``quick``) or a space YAML file."""
+    text = str(name_or_path)
+    if text in shipped_spaces():
+        res = resources.files("rtmcim") / "configs" / "spaces" / f"{text}.yaml"
+        return space_from_dict(
+            yamlio.loads(res.read_text(encoding="utf-8"), f"space {text}"), f"space {text}"
+        )
+    p = Path(text)
+    if not p.is_file():
+        raise ConfigError(
+            "no such search space",
+            key="SPACE",
+            value=text,
+            allowed=f"{', '.join(shipped_spaces())} or a path to a space .yaml file",
+        )
+    return space_from_dict(yamlio.load(p), str(p))

@@ -1,0 +1,369 @@
+"""The outer multi-objective search over models, resumable, in Optuna storage.
+
+For each trial the optimizer (NSGA-II by default; random and grid selectable)
+proposes a point of the model half; an executor trains it (cached) and sweeps
+every hardware point (:mod:`rtmcim.explore.candidate`). The trial's values are
+the model's accuracy and, for each hardware objective, the best value over the
+model's feasible hardware points; every point itself is written to the results
+folder, where the global Pareto front is taken (:mod:`rtmcim.report`).
+
+Results folder::
+
+    study.json                     what was run: space, seed, storage, study name
+    study.db                       the Optuna study (unless --storage names another)
+    reference.json                 the default design (reference model on the reference arch)
+    trials/trial-NNNN.json         one model candidate: spec, accuracies, workload, timings
+    trials/trial-NNNN-points.csv   its hardware points, one row each
+
+Resuming: the study is found again by its name (a hash of the space and the
+seed). Completed trials are kept; a trial that was running when the process
+died is marked failed and its parameters are queued again; a proposal equal
+to a completed trial reuses that trial's results instead of running twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rtmcim.errors import ConfigError, RtmcimError
+from rtmcim.explore.candidate import CandidateResult, CandidateTask
+from rtmcim.explore.executors import Executor
+from rtmcim.explore.objectives import COLUMN, best, maximize_flags
+from rtmcim.explore.space import Space, model_grid_size
+from rtmcim.nn.spec import content_hash
+
+SUMMARY_VERSION = 1
+FAILED_REASON = "failed_reason"
+
+
+@dataclass(frozen=True)
+class StudyEvent:
+    """Progress of a study for the caller's callback."""
+
+    kind: str  # "start" | "submitted" | "trial" | "reference" | "reused" | "done"
+    done: int  # trials finished (complete or failed on purpose)
+    total: int  # the budget
+    message: str = ""
+    number: int = -1
+
+
+@dataclass(frozen=True)
+class StudyRun:
+    out_dir: Path
+    study_name: str
+    storage: str
+    completed: int
+    failed: int
+    new_trials: int
+    seconds: float
+
+
+def study_name(space: Space, seed: int) -> str:
+    h = content_hash({"space": space.config.canonical(), "points": list(space.hw_points)})
+    return f"rtmcim-{space.config.name}-{h[:12]}-s{seed}"
+
+
+def default_storage(out_dir: Path) -> str:
+    return f"sqlite:///{(out_dir / 'study.db').resolve()}"
+
+
+def open_study(space: Space, storage: str, seed: int) -> Any:
+    """Create the study or load it again; an unusable storage URL is a ConfigError."""
+    import optuna
+    import sqlalchemy.exc
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        store = optuna.storages.RDBStorage(storage)
+    except (
+        ValueError,
+        ImportError,
+        sqlalchemy.exc.SQLAlchemyError,
+        sqlalchemy.exc.ArgumentError,
+    ) as exc:
+        raise ConfigError(
+            f"cannot open the study storage ({type(exc).__name__})",
+            key="--storage",
+            value=storage,
+            allowed="an SQLAlchemy URL, e.g. sqlite:///results/study.db or postgresql://HOST/DB",
+        ) from None
+    return optuna.create_study(
+        storage=store,
+        study_name=study_name(space, seed),
+        directions=space.config.directions,
+        sampler=make_sampler(space, seed),
+        load_if_exists=True,
+    )
+
+
+def make_sampler(space: Space, seed: int) -> Any:
+    import optuna
+
+    cfg = space.config
+    if cfg.sampler == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    if cfg.sampler == "grid":
+        return optuna.samplers.GridSampler(cfg.model.choices(), seed=seed)
+    # constraints reach NSGA-II through Trial.set_constraint (constrained domination)
+    return optuna.samplers.NSGAIISampler(population_size=cfg.population, seed=seed)
+
+
+def _set_constraints(trial: Any, values: dict[str, float]) -> None:
+    trial.set_user_attr("constraints", values)
+    for k, v in values.items():
+        trial.set_constraint(k, v)
+
+
+def _params_key(params: dict[str, Any]) -> str:
+    return json.dumps(params, sort_keys=True)
+
+
+def trial_values(space: Space, res: CandidateResult) -> list[float] | None:
+    """The trial's objective values; ``None`` when no hardware point could run the model."""
+    objs = space.config.objectives
+    pts = res.feasible_points or [p for p in res.points if "energy_pj" in p]
+    if not pts:
+        return None
+    out = []
+    for o, mx in zip(objs, maximize_flags(objs), strict=True):
+        out.append(best([float(p[COLUMN[o]]) for p in pts], mx))
+    return out
+
+
+def constraint_values(space: Space, res: CandidateResult) -> dict[str, float]:
+    """NSGA-II constraint values (<= 0 satisfied): accuracy floor, a feasible hardware point."""
+    floor = space.config.constraints.accuracy_floor
+    return {
+        "accuracy_floor": (floor - res.accuracy) if floor is not None else 0.0,
+        "feasible_hardware": 0.0 if res.feasible_points else 1.0,
+    }
+
+
+def write_result(out_dir: Path, res: CandidateResult, name: str) -> None:
+    """trials/<name>.json and trials/<name>-points.csv (written before the trial is told)."""
+    d = out_dir / "trials"
+    d.mkdir(parents=True, exist_ok=True)
+    meta = {k: v for k, v in res.__dict__.items() if k != "points"}
+    meta["points"] = len(res.points)
+    meta["feasible"] = len(res.feasible_points)
+    _atomic_text(d / f"{name}.json", json.dumps(meta, indent=1, sort_keys=True) + "\n")
+    cols: list[str] = []
+    for p in res.points:
+        for k in p:
+            if k not in cols:
+                cols.append(k)
+    tmp = d / f".{name}-points.csv.tmp"
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
+        w.writeheader()
+        for p in res.points:
+            w.writerow(p)
+    tmp.replace(d / f"{name}-points.csv")
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def trial_file(number: int) -> str:
+    return f"trial-{number:04d}"
+
+
+def _recover(study: Any, out_dir: Path) -> int:
+    """Fail trials left running by a dead process and queue their parameters again."""
+    from optuna.trial import TrialState
+
+    requeued = 0
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)):
+        if t.state == TrialState.RUNNING:
+            study._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL)
+            if t.params:
+                study.enqueue_trial(t.params, skip_if_exists=True)
+                requeued += 1
+    keep = {
+        trial_file(t.number)
+        for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.FAIL))
+    }
+    folder = out_dir / "trials"
+    if folder.is_dir():
+        for f in folder.glob("trial-*.json"):
+            if f.stem not in keep:
+                f.unlink()
+                (folder / f"{f.stem}-points.csv").unlink(missing_ok=True)
+    return requeued
+
+
+def _finished(study: Any) -> tuple[int, int, dict[str, int]]:
+    """(complete, failed on purpose, params key -> completed trial number)."""
+    from optuna.trial import TrialState
+
+    complete = failed = 0
+    by_params: dict[str, int] = {}
+    for t in study.get_trials(deepcopy=False):
+        if t.state == TrialState.COMPLETE:
+            complete += 1
+            by_params.setdefault(_params_key(t.params), t.number)
+        elif t.state == TrialState.FAIL and FAILED_REASON in t.user_attrs:
+            failed += 1
+            by_params.setdefault(_params_key(t.params), t.number)
+    return complete, failed, by_params
+
+
+def suggest(trial: Any, space: Space) -> dict[str, Any]:
+    return {k: trial.suggest_categorical(k, v) for k, v in space.config.model.choices().items()}
+
+
+def run_study(
+    space: Space,
+    out_dir: str | Path,
+    executor: Executor,
+    *,
+    budget: int | None = None,
+    storage: str | None = None,
+    seed: int = 0,
+    cache_dir: str | None = None,
+    data_dir: str | None = None,
+    progress: Callable[[StudyEvent], None] | None = None,
+) -> StudyRun:
+    """Run (or resume) the study until ``budget`` model trials are finished."""
+    from optuna.trial import TrialState
+
+    t_start = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    url = storage or default_storage(out)
+    study = open_study(space, url, seed)
+    cfg = space.config
+    total = budget if budget is not None else cfg.budget
+    if total < 1:
+        raise ConfigError("must be at least 1", key="--budget", value=total)
+    if cfg.sampler == "grid":
+        total = min(total, model_grid_size(cfg.model))
+    _write_study_json(out, space, url, study.study_name, seed, total)
+    _recover(study, out)
+
+    def emit(kind: str, msg: str = "", number: int = -1) -> None:
+        if progress is not None:
+            c, f, _ = _finished(study)
+            progress(StudyEvent(kind, c + f, total, msg, number))
+
+    def task(number: int, params: dict[str, Any]) -> CandidateTask:
+        return CandidateTask(
+            number=number,
+            params=params,
+            space=cfg.canonical(),
+            hw_points=space.hw_points,
+            seed=seed,
+            cache_dir=cache_dir,
+            data_dir=data_dir,
+            threads=executor.threads_per_task,
+        )
+
+    emit("start", f"{len(space.hw_points)} hardware points per model; {executor.describe()}")
+    need_reference = not (out / "reference.json").exists()
+    new = 0
+    while True:
+        complete, failed, by_params = _finished(study)
+        remaining = total - complete - failed
+        if remaining <= 0:
+            break
+        batch: list[tuple[Any, dict[str, Any]]] = []
+        for _ in range(min(executor.slots, remaining)):
+            trial = study.ask()
+            params = suggest(trial, space)
+            prev = by_params.get(_params_key(params))
+            if prev is not None:
+                _reuse(study, trial, prev)
+                emit("reused", f"trial {trial.number} = trial {prev} (same model)", trial.number)
+                continue
+            batch.append((trial, params))
+        if not batch:
+            continue
+        tasks = [task(t.number, p) for t, p in batch]
+        if need_reference:
+            tasks.append(task(-1, {}))
+        emit("submitted", ", ".join(f"#{t.number}" for t, _ in batch))
+        results: dict[int, Any] = {}
+        for i, res in executor.run(tasks):
+            results[i] = res
+            if i == len(batch):  # the reference design
+                if isinstance(res, RtmcimError):
+                    raise res
+                write_result(out, res, "reference")
+                _atomic_text(out / "reference.json", json.dumps({"file": "trials/reference.json"}))
+                need_reference = False
+                emit("reference", f"reference accuracy {res.accuracy:.4f}")
+        for i, (trial, _params) in enumerate(batch):
+            res = results[i]
+            if isinstance(res, RtmcimError):
+                trial.set_user_attr(FAILED_REASON, str(res))
+                study.tell(trial, state=TrialState.FAIL)
+                emit("trial", f"#{trial.number} failed: {res}", trial.number)
+                continue
+            write_result(out, res, trial_file(trial.number))
+            values = trial_values(space, res)
+            trial.set_user_attr("accuracy", res.accuracy)
+            trial.set_user_attr("model_key", res.model_key)
+            trial.set_user_attr("model", res.spec["name"])
+            trial.set_user_attr("points", len(res.points))
+            trial.set_user_attr("feasible", len(res.feasible_points))
+            _set_constraints(trial, constraint_values(space, res))
+            if values is None or any(not math.isfinite(v) for v in values):
+                trial.set_user_attr(FAILED_REASON, "no hardware point can hold the model")
+                study.tell(trial, state=TrialState.FAIL)
+            else:
+                study.tell(trial, values)
+            new += 1
+            emit(
+                "trial",
+                f"#{trial.number} {res.spec['name']} W{res.wbits}A{res.abits} "
+                f"acc {res.accuracy:.3f}, {len(res.feasible_points)}/{len(res.points)} feasible, "
+                f"train {res.train_s:.1f}s sweep {res.sweep_s:.1f}s",
+                trial.number,
+            )
+    complete, failed, _ = _finished(study)
+    emit("done")
+    return StudyRun(
+        out, study.study_name, url, complete, failed, new, time.perf_counter() - t_start
+    )
+
+
+def _reuse(study: Any, trial: Any, prev: int) -> None:
+    """Tell ``trial`` the results of the completed trial ``prev`` with the same parameters."""
+    from optuna.trial import TrialState
+
+    old = study.get_trials(deepcopy=False)[prev]
+    for k, v in old.user_attrs.items():
+        if k != "constraints":
+            trial.set_user_attr(k, v)
+    if "constraints" in old.user_attrs:
+        _set_constraints(trial, dict(old.user_attrs["constraints"]))
+    trial.set_user_attr("same_as", prev)
+    if old.state == TrialState.COMPLETE:
+        study.tell(trial, old.values)
+    else:
+        study.tell(trial, state=TrialState.FAIL)
+
+
+def _write_study_json(out: Path, space: Space, url: str, name: str, seed: int, budget: int) -> None:
+    data = {
+        "version": SUMMARY_VERSION,
+        "study_name": name,
+        "storage": url,
+        "seed": seed,
+        "budget": budget,
+        "space_source": space.source,
+        "space": space.config.canonical(),
+        "hw_points": len(space.hw_points),
+        "hw_rejected": space.hw_rejected,
+    }
+    _atomic_text(out / "study.json", json.dumps(data, indent=1, sort_keys=True) + "\n")

@@ -1,0 +1,6 @@
+"""Layer ``report``: CSV tables, summary.json, plots and a self-contained HTML report."""
+
+from rtmcim.report.build import Report, build_report
+from rtmcim.report.results import Results, load_results, pareto_points
+
+__all__ = ["Report", "Results", "build_report", "load_results", "pareto_points"]

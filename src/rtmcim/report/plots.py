@@ -1,0 +1,184 @@
+"""Figures of a results folder (matplotlib, Agg backend: no display needed).
+
+Each function draws one figure into a PNG file and returns its path.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rtmcim.explore.objectives import COLUMN
+from rtmcim.explore.space import OBJECTIVES
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+LABEL = {
+    "accuracy": "accuracy",
+    "energy": "energy / inference (nJ)",
+    "latency": "latency / inference (µs)",
+    "area": "area (mm²)",
+    "edp": "EDP (nJ·µs)",
+    "tops_per_w": "TOPS/W",
+}
+SCALE = {"accuracy": 1.0, "energy": 1e-3, "latency": 1e-3, "area": 1e-6, "edp": 1e-6}
+
+
+def _val(p: dict[str, Any], o: str) -> float:
+    return float(p[COLUMN[o]]) * SCALE.get(o, 1.0)
+
+
+def scatter_matrix(
+    points: list[dict[str, Any]],
+    front: list[dict[str, Any]],
+    objectives: tuple[str, ...],
+    path: Path,
+) -> Path:
+    """Pairwise scatter of the objectives: every feasible point in grey, the front in colour."""
+    plt = _plt()
+    m = len(objectives)
+    fig, axes = plt.subplots(m, m, figsize=(2.6 * m, 2.6 * m), squeeze=False)
+    feas = [p for p in points if p["feasible"]]
+    for i, oy in enumerate(objectives):
+        for j, ox in enumerate(objectives):
+            ax = axes[i][j]
+            if i == j:
+                ax.hist([_val(p, ox) for p in feas], bins=30, color="0.7")
+                ax.hist([_val(p, ox) for p in front], bins=30, color="C3", alpha=0.8)
+            else:
+                ax.scatter([_val(p, ox) for p in feas], [_val(p, oy) for p in feas], s=3, c="0.75")
+                ax.scatter([_val(p, ox) for p in front], [_val(p, oy) for p in front], s=10, c="C3")
+                if OBJECTIVES[ox][0] == "minimize" and ox != "accuracy":
+                    ax.set_xscale("log")
+                if OBJECTIVES[oy][0] == "minimize" and oy != "accuracy":
+                    ax.set_yscale("log")
+            if i == m - 1:
+                ax.set_xlabel(LABEL[ox], fontsize=8)
+            if j == 0:
+                ax.set_ylabel(LABEL[oy], fontsize=8)
+            ax.tick_params(labelsize=7)
+    fig.suptitle("All feasible designs (grey) and the Pareto front (red)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def accuracy_vs_energy(
+    points: list[dict[str, Any]],
+    front: list[dict[str, Any]],
+    trials: dict[int, dict[str, Any]],
+    reference: dict[str, Any] | None,
+    path: Path,
+) -> Path:
+    """Accuracy against energy per inference; marker = weight bits, colour = activation bits."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    markers = {2: "v", 3: "<", 4: "o", 5: ">", 6: "s", 7: "p", 8: "D"}
+    colors = {2: "C0", 3: "C4", 4: "C1", 5: "C5", 6: "C2", 7: "C6", 8: "C3"}
+    feas = [p for p in points if p["feasible"]]
+    ax.scatter([p["energy_pj"] / 1e3 for p in feas], [p["accuracy"] for p in feas], s=2, c="0.85")
+    seen: set[tuple[int, int]] = set()
+    for p in front:
+        t = trials[p["trial"]]
+        wb, ab = int(t["wbits"]), int(t["abits"])
+        lab = None if (wb, ab) in seen else f"W{wb}/A{ab}"
+        seen.add((wb, ab))
+        ax.scatter(
+            p["energy_pj"] / 1e3,
+            p["accuracy"],
+            marker=markers.get(wb, "o"),
+            c=colors.get(ab, "k"),
+            s=28,
+            label=lab,
+            edgecolors="k",
+            linewidths=0.3,
+        )
+    if reference is not None and reference.get("point"):
+        rp = reference["point"]
+        ax.scatter(
+            rp["energy_pj"] / 1e3,
+            rp["accuracy"],
+            marker="*",
+            s=180,
+            c="gold",
+            edgecolors="k",
+            label="default design",
+        )
+    ax.set_xscale("log")
+    ax.set_xlabel("energy / inference (nJ)")
+    ax.set_ylabel("test accuracy (integer graph)")
+    ax.set_title("Accuracy vs energy (front; marker = weight bits, colour = activation bits)")
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def layer_breakdown(designs: dict[str, Any], path: Path) -> Path:
+    """Stacked bars: energy of each layer by event class, one panel per chosen design.
+
+    ``designs`` maps a label to an Evaluation.
+    """
+    plt = _plt()
+    n = max(1, len(designs))
+    cols = min(3, n)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows), squeeze=False)
+    for ax in axes.ravel()[n:]:
+        ax.axis("off")
+    for ax, (label, ev) in zip(axes.ravel(), designs.items(), strict=False):
+        names = [lc.name for lc in ev.layers]
+        classes = [c for c in ev.energy_pj if ev.energy_pj[c] > 0]
+        bottom = np.zeros(len(names))
+        for k, c in enumerate(classes):
+            vals = np.array([lc.energy_pj.get(c, 0.0) / 1e3 for lc in ev.layers])
+            ax.bar(names, vals, bottom=bottom, label=c, color=f"C{k % 10}")
+            bottom += vals
+        ax.set_title(label, fontsize=9)
+        ax.set_ylabel("energy (nJ)", fontsize=8)
+        ax.tick_params(axis="x", labelrotation=45, labelsize=7)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.legend(fontsize=6)
+    fig.suptitle("Per-layer energy by event class")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def heatmaps(
+    grid: dict[str, np.ndarray], ports: list[Any], domains: list[Any], title: str, path: Path
+) -> Path:
+    """Energy and area over ports x domains (``grid``: name -> (len(ports), len(domains)))."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(grid), figsize=(4.8 * len(grid), 3.8), squeeze=False)
+    for ax, (name, g) in zip(axes[0], grid.items(), strict=True):
+        im = ax.imshow(g, origin="lower", cmap="viridis", aspect="auto")
+        ax.set_xticks(range(len(domains)), [str(d) for d in domains])
+        ax.set_yticks(range(len(ports)), [str(p) for p in ports])
+        ax.set_xlabel("MU domains")
+        ax.set_ylabel("MU ports")
+        ax.set_title(name, fontsize=9)
+        for i in range(g.shape[0]):
+            for j in range(g.shape[1]):
+                txt = "n/a" if not np.isfinite(g[i, j]) else f"{g[i, j]:.3g}"
+                ax.text(j, i, txt, ha="center", va="center", fontsize=7, color="w")
+        fig.colorbar(im, ax=ax)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path

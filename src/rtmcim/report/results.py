@@ -1,0 +1,227 @@
+"""Reading a results folder, taking the global Pareto front and choosing designs.
+
+Everything here is computed from the files a study wrote (``study.json``,
+``trials/*.json``, ``trials/*-points.csv``), so ``rtmcim report DIR`` rebuilds
+the same report without the optimizer or the training cache. The designs that
+are shown in detail are re-evaluated from their stored workload and arch
+overrides: the cost model is cheap and deterministic.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rtmcim.errors import DataError
+from rtmcim.explore.candidate import workload_from_data
+from rtmcim.explore.objectives import COLUMN, maximize_flags
+from rtmcim.explore.pareto import pareto_mask
+from rtmcim.explore.space import OBJECTIVES, SpaceConfig, build_arch
+from rtmcim.mapping.arch import Arch, load_arch
+from rtmcim.mapping.layer_cost import Evaluation, evaluate_workload
+from rtmcim.mapping.workload import Workload
+
+NUMERIC = (
+    "accuracy",
+    "energy_pj",
+    "latency_ns",
+    "area_um2",
+    "edp_pj_ns",
+    "tops_per_w",
+    "peak_power_mw",
+    "bank_area_um2",
+    "density_mbit_per_mm2",
+    "array_efficiency",
+    "utilization",
+    "pes",
+)
+
+
+@dataclass(frozen=True)
+class Results:
+    folder: Path
+    study: dict[str, Any]
+    space: SpaceConfig
+    trials: list[dict[str, Any]]  # trial metadata (trials/trial-NNNN.json), by number
+    points: list[dict[str, Any]]  # every hardware point of every trial, with "trial"
+    reference: dict[str, Any] | None  # reference trial metadata, its point under "point"
+
+    @property
+    def sweep_keys(self) -> list[str]:
+        return list(self.space.hardware.sweep)
+
+    @property
+    def objectives(self) -> tuple[str, ...]:
+        return self.space.objectives
+
+
+def _read_points(path: Path, trial: int, keys: list[str]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            p: dict[str, Any] = {"trial": trial, "point": int(r["point"])}
+            for k in keys:
+                p[k] = _scalar(r.get(k, ""))
+            p["feasible"] = r.get("feasible") == "True"
+            p["reason"] = r.get("reason", "")
+            for k in NUMERIC:
+                v = r.get(k, "")
+                p[k] = float(v) if v not in ("", None) else math.nan
+            rows.append(p)
+    return rows
+
+
+def _scalar(text: str) -> Any:
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    return text
+
+
+def load_results(folder: str | Path) -> Results:
+    """Read a results folder; a missing or broken folder is a DataError naming the file."""
+    d = Path(folder)
+    sj = d / "study.json"
+    if not sj.is_file():
+        raise DataError(
+            "not a results folder (no study.json)",
+            source=str(d),
+            hint="give the --out folder of an 'rtmcim explore' run",
+        )
+    try:
+        study = json.loads(sj.read_text(encoding="utf-8"))
+        space = SpaceConfig.model_validate(study["space"])
+    except (json.JSONDecodeError, KeyError, ValueError) as exc:
+        raise DataError(f"study.json is corrupt ({type(exc).__name__})", source=str(sj)) from None
+    keys = list(space.hardware.sweep)
+    trials: list[dict[str, Any]] = []
+    points: list[dict[str, Any]] = []
+    tdir = d / "trials"
+    for f in sorted(tdir.glob("trial-*.json")) if tdir.is_dir() else []:
+        pts = f.with_name(f"{f.stem}-points.csv")
+        if not pts.is_file():
+            continue
+        try:
+            meta = json.loads(f.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            raise DataError("trial file is corrupt", source=str(f)) from None
+        trials.append(meta)
+        points.extend(_read_points(pts, int(meta["number"]), keys))
+    reference = None
+    rf = tdir / "reference.json"
+    if rf.is_file() and (tdir / "reference-points.csv").is_file():
+        reference = json.loads(rf.read_text(encoding="utf-8"))
+        ref_pts = _read_points(tdir / "reference-points.csv", -1, [])
+        reference["point"] = ref_pts[0] if ref_pts else None
+    return Results(d, study, space, trials, points, reference)
+
+
+def pareto_points(res: Results) -> list[dict[str, Any]]:
+    """The global Pareto front of the feasible points over the space's objectives."""
+    feas = [p for p in res.points if p["feasible"]]
+    if not feas:
+        return []
+    objs = res.objectives
+    vals = np.array([[p[COLUMN[o]] for o in objs] for p in feas], dtype=float)
+    mask = pareto_mask(vals, maximize_flags(objs))
+    front = [p for p, m in zip(feas, mask, strict=True) if m]
+    return sorted(front, key=lambda p: (-p["accuracy"], p["energy_pj"], p["trial"], p["point"]))
+
+
+def trial_of(res: Results, number: int) -> dict[str, Any]:
+    if number == -1 and res.reference is not None:
+        return res.reference
+    for t in res.trials:
+        if int(t["number"]) == number:
+            return t
+    raise KeyError(number)
+
+
+def chosen_designs(res: Results, front: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Named designs from the front: the best per objective, and the best at reference accuracy."""
+    if not front:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    ref = res.reference["point"] if res.reference else None
+    if ref is not None:
+        ok = [p for p in front if p["accuracy"] >= ref["accuracy"]]
+        if ok:
+            out["lowest energy at reference accuracy"] = min(ok, key=lambda p: p["energy_pj"])
+    for o in res.objectives:
+        col = COLUMN[o]
+        mx = OBJECTIVES[o][0] == "maximize"
+        pick = max(front, key=lambda p: p[col]) if mx else min(front, key=lambda p: p[col])
+        out[f"{'highest' if mx else 'lowest'} {o}"] = pick
+    return out
+
+
+def arch_of(res: Results, point: dict[str, Any]) -> Arch:
+    """The arch of a point: the base arch (or the reference arch) with the point's overrides."""
+    if point["trial"] == -1:
+        return load_arch(res.space.reference.arch)
+    base = load_arch(res.space.hardware.base)
+    return build_arch(base, {k: point[k] for k in res.sweep_keys})
+
+
+def workload_of(res: Results, point: dict[str, Any]) -> Workload:
+    t = trial_of(res, point["trial"])
+    return workload_from_data(str(t["spec"]["name"]), t["workload"])
+
+
+def evaluate_point(res: Results, point: dict[str, Any]) -> Evaluation:
+    return evaluate_workload(workload_of(res, point), arch_of(res, point))
+
+
+def ratios(point: dict[str, Any], ref: dict[str, Any]) -> dict[str, float]:
+    """How many times lower than the reference: reference value / design value."""
+    return {
+        k: (ref[c] / point[c]) if point[c] else math.inf
+        for k, c in (("energy", "energy_pj"), ("latency", "latency_ns"), ("area", "area_um2"))
+    }
+
+
+def baselines_for(work: Workload, arch: Arch, ev: Evaluation) -> list[dict[str, Any]] | None:
+    """The baselines (rtmcim.baselines) on the same workload and arch resources; None if absent."""
+    try:
+        from rtmcim.baselines import compare
+    except ImportError:
+        return None
+    rows = []
+    for b in compare(work, arch, rtm=ev):
+        rows.append(
+            {
+                "name": b.name,
+                "description": b.description,
+                "source": b.source,
+                "energy_pj": b.total_energy_pj,
+                "latency_ns": b.latency_ns,
+                "area_um2": b.total_area_um2,
+            }
+        )
+    return rows
+
+
+def tech_sources(arch: Arch) -> list[dict[str, str]]:
+    """Every technology figure of the arch's preset with its value and source."""
+    tech = arch.tech
+    rows = []
+    for k, v in sorted(tech.sources.items()):
+        rows.append({"field": k, "value": str(getattr(tech, k, "")), "source": v})
+    for name in type(tech).model_fields:
+        section = getattr(tech, name)
+        srcs = getattr(section, "sources", None)
+        if not isinstance(srcs, dict) or name == "sources":
+            continue
+        for k, v in sorted(srcs.items()):
+            rows.append(
+                {"field": f"{name}.{k}", "value": str(getattr(section, k, "")), "source": v}
+            )
+    return rows

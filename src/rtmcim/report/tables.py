@@ -1,0 +1,95 @@
+"""Tidy CSV tables of a results folder: one row per trial, one row per Pareto point."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rtmcim.explore.objectives import COLUMN, best, maximize_flags
+from rtmcim.report.results import NUMERIC, Results
+
+
+def write_csv(
+    path: Path, rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None
+) -> Path:
+    cols = list(columns) if columns is not None else (list(rows[0]) if rows else [])
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n", extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow(r)
+    tmp.replace(path)
+    return path
+
+
+def trial_rows(res: Results) -> list[dict[str, Any]]:
+    """One row per model candidate: its parameters, accuracies and best hardware figures."""
+    out = []
+    objs = res.objectives
+    for t in sorted(res.trials, key=lambda t: int(t["number"])):
+        pts = [p for p in res.points if p["trial"] == t["number"] and p["feasible"]]
+        row: dict[str, Any] = {"trial": t["number"], "model": t["spec"]["name"]}
+        row.update({f"param_{k}": v for k, v in sorted(t["params"].items())})
+        row.update(
+            {
+                "wbits": t["wbits"],
+                "abits": t["abits"],
+                "float_accuracy": t["float_accuracy"],
+                "qat_accuracy": t["qat_accuracy"],
+                "accuracy": t["accuracy"],
+                "macs": t.get("extra", {}).get("macs"),
+                "hw_points": t["points"],
+                "hw_feasible": t["feasible"],
+            }
+        )
+        for o, mx in zip(objs, maximize_flags(objs), strict=True):
+            if o != "accuracy":
+                row[f"best_{COLUMN[o]}"] = best([p[COLUMN[o]] for p in pts], mx)
+        row.update(
+            {
+                "train_s": round(float(t["train_s"]), 3),
+                "sweep_s": round(float(t["sweep_s"]), 3),
+                "cached": t["cached"],
+                "model_key": t["model_key"],
+                "spec": json.dumps(t["spec"], sort_keys=True),
+            }
+        )
+        out.append(row)
+    return out
+
+
+def point_rows(res: Results, points: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Points with what makes them traceable: model key and spec, arch overrides, base arch, preset."""
+    trials = {int(t["number"]): t for t in res.trials}
+    out = []
+    for p in points:
+        t = trials[p["trial"]]
+        row: dict[str, Any] = {
+            "trial": p["trial"],
+            "point": p["point"],
+            "model": t["spec"]["name"],
+            "wbits": t["wbits"],
+            "abits": t["abits"],
+        }
+        row.update({k: p[k] for k in res.sweep_keys})
+        row.update({k: p[k] for k in NUMERIC})
+        row.update(
+            {
+                "base_arch": res.space.hardware.base,
+                "tech": res.space.hardware.base and _tech_name(res),
+                "model_key": t["model_key"],
+                "spec": json.dumps(t["spec"], sort_keys=True),
+            }
+        )
+        out.append(row)
+    return out
+
+
+def _tech_name(res: Results) -> str:
+    from rtmcim.mapping.arch import load_arch
+
+    return load_arch(res.space.hardware.base).config.tech
