@@ -24,9 +24,12 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 EVENT_FIELDS: tuple[str, ...] = (
-    "shift_steps",  # track-steps: one track moved by one domain
-    "bit_reads",  # bits sensed through an access port (MTJ read)
-    "bit_writes",  # bits written through an access port (MTJ write)
+    "shift_steps",  # track-steps: one track moved by one domain (memory array)
+    "bit_reads",  # bits sensed through an array access port (MTJ read, with array periphery)
+    "bit_writes",  # bits written through an array access port (MTJ write, with array periphery)
+    "cell_shift_steps",  # track-steps of a compute cell's own operand/result tracks
+    "cell_bit_reads",  # bits sensed at a compute cell's own port (no decoder, no array bitline)
+    "cell_bit_writes",  # bits written at a compute cell's own port
     "lim_evals",  # logic-in-memory evaluations (one PCSA pre-charge/evaluate)
     "cmos_gate_ops",  # switching operations of 2-input CMOS gate equivalents
     "latch_updates",  # bits stored into CMOS latches (carry, partial results)
@@ -55,6 +58,9 @@ class Tally:
     shift_steps: float = 0
     bit_reads: float = 0
     bit_writes: float = 0
+    cell_shift_steps: float = 0
+    cell_bit_reads: float = 0
+    cell_bit_writes: float = 0
     lim_evals: float = 0
     cmos_gate_ops: float = 0
     latch_updates: float = 0

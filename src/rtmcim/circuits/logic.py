@@ -11,8 +11,9 @@ which
 
 * computes the gate on whole plane stacks (64 lanes per uint64 word),
 * counts one event per lane per output plane (``lim_evals`` for PCSA gates,
-  ``cmos_gate_ops`` for CMOS gates, ``bit_reads``/``bit_writes``/
-  ``shift_steps``/``latch_updates`` for memory and latch events), and
+  ``cmos_gate_ops`` for CMOS gates, ``cell_bit_reads``/``cell_bit_writes``/
+  ``cell_shift_steps``/``latch_updates`` for the cell's own racetrack and latch
+  events: they happen at the cell's ports, priced apart from array accesses), and
 * counts critical-path cycles: each call is one step of its kind, except that
   calls inside ``with ev.parallel():`` happen side by side, so each kind of
   step is counted at most once for the whole block.
@@ -48,13 +49,19 @@ class Mask:
 
 FaultHook = Callable[[str, Planes, Mask | None], Planes]
 
-_EVENT_FIELDS = ("lim_evals", "cmos_gate_ops", "bit_reads", "bit_writes", "shift_steps")
+_EVENT_FIELDS = (
+    "lim_evals",
+    "cmos_gate_ops",
+    "cell_bit_reads",
+    "cell_bit_writes",
+    "cell_shift_steps",
+)
 _CYCLE_OF = {
     "lim_evals": "lim_cycles",
     "cmos_gate_ops": "cmos_cycles",
-    "bit_reads": "read_cycles",
-    "bit_writes": "write_cycles",
-    "shift_steps": "shift_cycles",
+    "cell_bit_reads": "read_cycles",
+    "cell_bit_writes": "write_cycles",
+    "cell_shift_steps": "shift_cycles",
 }
 
 
@@ -188,16 +195,16 @@ class Evaluator:
 
     def read(self, planes: Planes, *, active: Mask | None = None) -> Planes:
         """Sense stored bits through access ports (one word access: one read cycle)."""
-        self._count("bit_reads", self._n(planes), active)
+        self._count("cell_bit_reads", self._n(planes), active)
         return self._out("read", planes, active)
 
     def write(self, planes: int, *, active: Mask | None = None) -> None:
         """Write ``planes`` bits per lane through access ports (one write cycle)."""
-        self._count("bit_writes", planes, active)
+        self._count("cell_bit_writes", planes, active)
 
     def shift(self, tracks: int, steps: int = 1) -> None:
         """Shift ``tracks`` tracks per lane by ``steps`` domains (``steps`` shift cycles)."""
-        self._events["shift_steps"] += tracks * steps * self.lanes
+        self._events["cell_shift_steps"] += tracks * steps * self.lanes
         if self._block is None:
             self._cycles["shift_cycles"] += steps
         elif "shift_cycles" not in self._block:
@@ -206,7 +213,7 @@ class Evaluator:
 
     def shift_lanes(self, track_steps: int, cycles: int) -> None:
         """Data-dependent shifting: ``track_steps`` summed over lanes, ``cycles`` on the path."""
-        self._events["shift_steps"] += track_steps
+        self._events["cell_shift_steps"] += track_steps
         self._cycles["shift_cycles"] += cycles
 
     def latch(self, planes: int, active: Mask | None = None) -> None:

@@ -111,9 +111,9 @@ class ShiftAddMultiplier(Multiplier):
             lim_evals=n * (n + 2 * (n + 1)),
             lim_cycles=n * (1 + n + 1),
             latch_updates=n * (n + 1),
-            bit_writes=n * (n + 2),
+            cell_bit_writes=n * (n + 2),
             write_cycles=n,
-            shift_steps=2 * n,
+            cell_shift_steps=2 * n,
             shift_cycles=n,
         )
 
@@ -200,16 +200,16 @@ class BoothRadix2Multiplier(Multiplier):
     def product_cost(self, bits: int, a_signed: bool, b_signed: bool) -> Tally:
         d, m = _booth_widths(bits, a_signed, b_signed)
         return d * Tally(
-            bit_reads=2,
+            cell_bit_reads=2,
             read_cycles=1,
             cmos_gate_ops=1,
             cmos_cycles=1,
             lim_evals=m + 2 * (m + 1),
             lim_cycles=1 + (m + 1),
             latch_updates=m + 1,
-            bit_writes=m + 2,
+            cell_bit_writes=m + 2,
             write_cycles=1,
-            shift_steps=2,
+            cell_shift_steps=2,
             shift_cycles=1,
         )
 
@@ -277,16 +277,16 @@ class BoothRadix4Multiplier(Multiplier):
         d, m = _booth_widths(bits, a_signed, b_signed)
         digits = (d + 1) // 2
         return digits * Tally(
-            bit_reads=3,
+            cell_bit_reads=3,
             read_cycles=1,
             cmos_gate_ops=4,
             cmos_cycles=3,
             lim_evals=(m + 1) + 2 * (m + 2),
             lim_cycles=1 + (m + 2),
             latch_updates=m + 2,
-            bit_writes=m + 4,
+            cell_bit_writes=m + 4,
             write_cycles=1,
-            shift_steps=4,
+            cell_shift_steps=4,
             shift_cycles=2,
         )
 
@@ -397,7 +397,7 @@ class WallaceMultiplier(Multiplier):
         tree = Tally(
             lim_evals=n * n + 2 * fas,
             lim_cycles=1 + len(plan),
-            bit_writes=n * n + 2 * fas,
+            cell_bit_writes=n * n + 2 * fas,
             write_cycles=1 + len(plan),
         )
         # the final adder is 2n bits wide, past the adder cell's own 32-bit range check
@@ -450,9 +450,9 @@ class LutMultiplier(Multiplier):
         n = bits
         far = (1 << n) - 1
         return Tally(
-            bit_reads=2 * n + 2 * n,
+            cell_bit_reads=2 * n + 2 * n,
             read_cycles=2,
-            shift_steps=2 * n * 2 * far,
+            cell_shift_steps=2 * n * 2 * far,
             shift_cycles=2 * far,
         )
 

@@ -88,9 +88,9 @@ def run(args: argparse.Namespace) -> int:
         analytic = lc.compute * len(xq)
         for field in (
             "lim_evals",
-            "bit_reads",
-            "bit_writes",
-            "shift_steps",
+            "cell_bit_reads",
+            "cell_bit_writes",
+            "cell_shift_steps",
             "latch_updates",
             "cmos_gate_ops",
         ):

@@ -63,6 +63,11 @@ class LimTech(_Sourced):
     pcsa_transistors: int = Field(ge=1)  # one PCSA evaluator
     latch_energy_pj: PositiveFloat  # one bit into a CMOS latch
     latch_transistors: int = Field(ge=1)
+    # Accesses a compute cell makes at its own ports (operands, partial results):
+    # local driver and PCSA, no row decoder, no subarray bitline or H-tree.
+    cell_read_energy_pj: PositiveFloat  # per bit
+    cell_write_energy_pj: PositiveFloat  # per bit
+    cell_shift_energy_pj: PositiveFloat  # per track per step
 
 
 class CmosTech(_Sourced):

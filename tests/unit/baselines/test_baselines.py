@@ -259,7 +259,9 @@ def test_pirm_ratios_exactly_applied(arch: Arch) -> None:
 
 def test_pirm_golden(results: dict[str, BaselineResult]) -> None:
     r = results["transverse_read"]
-    assert r.total_energy_pj == pytest.approx(43_600_346.78, rel=1e-6)
+    # regression value; the arithmetic that produces it is checked ratio by ratio above
+    # (cells priced with their own-port read/write/shift energies, rtm-32nm-array)
+    assert r.total_energy_pj == pytest.approx(13_464_892.35, rel=1e-6)
     assert r.latency_ns == pytest.approx(311_345.266, rel=1e-6)
 
 

@@ -39,7 +39,7 @@ def test_counted_equals_cost_times_operations(name: str) -> None:
                 _assert_within(counted, per_op.parallel(LANES))
             else:
                 assert counted == per_op.parallel(LANES), (name, bits, signed)
-            assert per_op.lim_evals + per_op.bit_reads > 0
+            assert per_op.lim_evals + per_op.cell_bit_reads > 0
 
 
 @pytest.mark.parametrize("name", ["booth_r2", "booth_r4"])
@@ -66,7 +66,7 @@ def test_lut_worst_case_is_the_farthest_entry() -> None:
         _, counted = cell.run(np.array([1]), np.array([(1 << bits) - 1]), bits, False)
         assert counted == cell.cost(bits, False)
         _, near = cell.run(np.array([1]), np.array([0]), bits, False)
-        assert near.shift_steps == 0 and near.bit_reads == counted.bit_reads
+        assert near.cell_shift_steps == 0 and near.cell_bit_reads == counted.cell_bit_reads
 
 
 @pytest.mark.parametrize("multiplier", list(MAC_MULTIPLIERS))
@@ -103,7 +103,7 @@ def test_parallel_block_counts_one_cycle_per_kind() -> None:
     ev.xor(p[0], p[1])
     t = ev.tally()
     assert t.lim_evals == (4 + 4 + 1) * 10 and t.lim_cycles == 2
-    assert t.bit_writes == 4 * 10 and t.write_cycles == 1
+    assert t.cell_bit_writes == 4 * 10 and t.write_cycles == 1
 
 
 def test_fault_hook_sees_every_evaluation_and_can_change_results() -> None:
