@@ -18,13 +18,31 @@ def add_parser(sub: Any) -> None:
             "Run the integer graph of --model through the functional models of the arch's MAC "
             "cells (multiplier and accumulator adder, bit-plane by bit-plane) over the test set: "
             "accuracy, agreement with the integer reference (must be 100 %%), and the events counted "
-            "beside the analytical ones of the mapping. Exit code 1 if any integer differs."
+            "beside the analytical ones of the mapping. Exit code 1 if any integer differs (unless "
+            "--faults or --mitigation is given: then the faulty accuracy, fault counts and the "
+            "mitigation's overhead are reported)."
         ),
     )
     add_model_options(p)
     p.add_argument(
         "--limit", type=int, default=1000, help="test images to run (default 1000; 0 = all)"
     )
+    p.add_argument(
+        "--faults",
+        default=None,
+        metavar="KIND=RATE,...",
+        help=(
+            "inject faults: shift (position error per MU shift step), read / write (bit flip per "
+            "bit read / written), e.g. shift=1e-4,read=1e-6,write=1e-6"
+        ),
+    )
+    p.add_argument(
+        "--mitigation",
+        default=None,
+        help="none, position_check[:N] (marker check every N accesses), tmr_msb[:B] (triple the "
+        "B top weight bits), or both joined by '+'",
+    )
+    p.add_argument("--fault-seed", type=int, default=0, help="seed of the fault draws (default 0)")
     add_format_option(p)
     p.set_defaults(run=run)
 
@@ -33,16 +51,20 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from rtmcim.engine import run_engine
+    from rtmcim.engine.faults import FaultConfig, Mitigation, run_with_faults
     from rtmcim.errors import ConfigError
     from rtmcim.mapping import evaluate_workload, load_arch
     from rtmcim.mapping.workload import workload_from_graph
     from rtmcim.nn import load_dataset, run_reference
+    from rtmcim.tech import price
 
     if args.limit < 0:
         raise ConfigError(
             "must be >= 0", key="--limit", value=args.limit, allowed="0 (all) or a positive count"
         )
+    faults = FaultConfig.parse(args.faults or "")
+    mitigation = Mitigation.parse(args.mitigation)
+    faulty = faults.any or mitigation.active
     arch = load_arch(args.arch)
     tm = resolve_model(args)
     ds = load_dataset(tm.dataset, args.data_dir)
@@ -74,9 +96,8 @@ def run(args: argparse.Namespace) -> int:
             done[0] += rows
             bar.update(task, completed=done[0])
 
-        res = run_engine(
-            g, xq, multiplier=arch.compute.multiplier, adder=arch.compute.adder, progress=progress
-        )
+        run = run_with_faults(g, xq, arch, faults, mitigation, args.fault_seed, progress=progress)
+    res = run.result
     agree = float(np.mean(res.predictions == ref.predictions)) if len(xq) else 1.0
     exact = bool(np.array_equal(res.logits, ref.logits))
     acc = float(np.mean(res.predictions == y)) if len(xq) else 0.0
@@ -117,6 +138,19 @@ def run(args: argparse.Namespace) -> int:
         "prediction_agreement_pct": 100 * agree,
         "integers_identical": exact,
     }
+    if faulty:
+        over = price(run.overhead.tally, arch.tech, leakage_mw=ev.leakage_mw)
+        summ.update(
+            {
+                "faults": str(faults),
+                "mitigation": mitigation.name,
+                "fault_seed": args.fault_seed,
+                **{f"fault_{k}": v for k, v in run.stats.as_dict().items() if k != "images"},
+                "mitigation_energy_overhead_pct": 100 * over.total_energy_pj / ev.total_energy_pj,
+                "mitigation_latency_overhead_pct": 100 * over.latency_ns / ev.latency_ns,
+                "mitigation_storage_overhead_pct": 100 * run.overhead.storage_fraction,
+            }
+        )
     if args.format == "json":
         sys.stdout.write(to_json({"summary": summ, "events": rows}))
     elif args.format == "csv":
@@ -136,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
                 caption="Booth and LUT multipliers are costed at their worst case: counted <= analytical",
             )
         )
-    if not exact:
+    if not exact and not faulty:
         print(
             "rtmcim simulate: the engine's integers differ from the integer reference",
             file=sys.stderr,

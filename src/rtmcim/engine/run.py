@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -24,6 +25,21 @@ from rtmcim.tally import Tally
 
 # Lanes per call of the MAC model: bounds memory (K planes x lanes/64 words each).
 CHUNK_LANES = 1 << 16
+
+
+class WeightSource(Protocol):
+    """Weights as each lane reads them from RTM (the fault model's weight stream).
+
+    The engine runs images in batches of ``batch_images``; for each batch it
+    calls :meth:`begin`, then :meth:`layer_weights` per compute layer in order,
+    which returns ``(B, positions, O, K)`` weights (``None``: the stored ones).
+    """
+
+    batch_images: int
+
+    def begin(self, images: np.ndarray) -> None: ...
+
+    def layer_weights(self, name: str, images: np.ndarray) -> np.ndarray | None: ...
 
 
 @dataclass(frozen=True)
@@ -60,10 +76,13 @@ def dot_products(
     adder: str,
     fault: FaultHook | None = None,
     progress: Callable[[int], None] | None = None,
+    lane_weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, Tally]:
     """``cols @ weight.T`` (shape (R, O)) computed lane by lane on MAC cells.
 
     ``progress`` is called with the number of dot products (lanes) finished.
+    ``lane_weights`` (R, O, K), if given, are the weights each lane reads
+    instead of ``weight`` (faulty reads).
 
     Lane ``r * O + o`` is output channel ``o`` of row ``r``: it takes the
     weights of filter ``o`` and the activations of window ``r``.
@@ -78,7 +97,10 @@ def dot_products(
         blk = cols[start : start + rows_per_chunk].astype(np.int64)
         n = blk.shape[0]
         acts = np.repeat(blk, o, axis=0)  # (n*o, k)
-        ws = np.tile(w2, (n, 1))
+        if lane_weights is None:
+            ws = np.tile(w2, (n, 1))
+        else:
+            ws = lane_weights[start : start + n].reshape(n * o, k).astype(np.int64)
         acc, t = mac(
             acts=acts, weights=ws, bits=bits, multiplier=multiplier, adder=adder, fault=fault
         )
@@ -97,15 +119,52 @@ def run_engine(
     adder: str,
     fault: FaultHook | None = None,
     progress: Callable[[int], None] | None = None,
+    weights: WeightSource | None = None,
 ) -> EngineResult:
-    """Run ``graph`` on quantized inputs ``x`` (N, C, H, W) through the MAC cells."""
+    """Run ``graph`` on quantized inputs ``x`` (N, C, H, W) through the MAC cells.
+
+    ``fault`` is applied to the cells' gate outputs and reads; ``weights``
+    supplies the weights each lane reads (faulty weight streams), image batch
+    by image batch. Without ``weights`` all images run together, as before.
+    """
     h = np.asarray(x, dtype=np.int64)
+    if weights is None:
+        return _run_layers(graph, h, multiplier, adder, fault, progress, None, None)
+    parts: list[EngineResult] = []
+    step = max(1, weights.batch_images)
+    for start in range(0, len(h), step):
+        images = np.arange(start, min(start + step, len(h)))
+        weights.begin(images)
+        parts.append(
+            _run_layers(graph, h[images], multiplier, adder, fault, progress, weights, images)
+        )
+    if not parts:
+        return _run_layers(graph, h, multiplier, adder, fault, progress, None, None)
+    tallies: dict[str, Tally] = {}
+    for part in parts:
+        for name, t in part.tallies.items():
+            # batches of images are more copies of the lanes, side by side (as chunks are)
+            tallies[name] = tallies[name].beside(t) if name in tallies else t
+    return EngineResult(np.concatenate([p.logits for p in parts]), tallies)
+
+
+def _run_layers(
+    graph: IntGraph,
+    h: np.ndarray,
+    multiplier: str,
+    adder: str,
+    fault: FaultHook | None,
+    progress: Callable[[int], None] | None,
+    weights: WeightSource | None,
+    images: np.ndarray | None,
+) -> EngineResult:
     tallies: dict[str, Tally] = {}
     for lay in graph.layers:
         if isinstance(lay, ConvLayer):
             bits = max(lay.wbits, lay.in_bits)
             cols, oh, ow = im2col(h, lay)
-            acc, t = dot_products(cols, lay.weight, bits, multiplier, adder, fault, progress)
+            lw = _lane_weights(weights, lay.name, images, len(cols))
+            acc, t = dot_products(cols, lay.weight, bits, multiplier, adder, fault, progress, lw)
             n, o = len(h), lay.weight.shape[0]
             h = acc.reshape(n, oh, ow, o).transpose(0, 3, 1, 2) + lay.bias.astype(np.int64).reshape(
                 1, o, 1, 1
@@ -115,7 +174,8 @@ def run_engine(
             tallies[lay.name] = t
         elif isinstance(lay, LinearLayer):
             bits = max(lay.wbits, lay.in_bits)
-            acc, t = dot_products(h, lay.weight, bits, multiplier, adder, fault, progress)
+            lw = _lane_weights(weights, lay.name, images, len(h))
+            acc, t = dot_products(h, lay.weight, bits, multiplier, adder, fault, progress, lw)
             h = acc + lay.bias.astype(np.int64)
             if lay.requant is not None:
                 h = requantize(h, lay.requant, 1)
@@ -125,3 +185,15 @@ def run_engine(
         elif isinstance(lay, FlattenLayer):
             h = h.reshape(len(h), -1)
     return EngineResult(logits=h, tallies=tallies)
+
+
+def _lane_weights(
+    weights: WeightSource | None, name: str, images: np.ndarray | None, rows: int
+) -> np.ndarray | None:
+    """(rows, O, K) weights read per lane, or ``None`` for the stored weights."""
+    if weights is None or images is None:
+        return None
+    lw = weights.layer_weights(name, images)
+    if lw is None:
+        return None
+    return lw.reshape(rows, lw.shape[2], lw.shape[3])

@@ -1,0 +1,711 @@
+"""Racetrack faults injected where they happen, and the mitigations that fight them.
+
+Fault kinds (rates per event, :class:`FaultConfig`):
+
+``shift``
+    a *position error* per MU shift step: the step stops one domain short or
+    goes one too far (each with half the rate's probability, PARAMETERS.md:
+    ~1e-8 per step at 5 % notch variation). The MU's tracks shift together, so
+    the whole MU is misaligned by the running sum of its errors; every later
+    read of that MU gets the word ``domain + misalignment`` (a neighbour word,
+    another filter's or layer's word, or an overhead / unused domain read as
+    0) until the position is corrected. Without a position check nothing
+    corrects it within an inference; every inference starts aligned (the
+    controller homes the tracks between inferences).
+``read``
+    a bit flip per bit sensed: weight-word bits read from the array, and the
+    bits a compute cell senses at its own ports (the Evaluator's ``read``).
+``write``
+    a bit flip per bit written: weight bits when the weights are programmed
+    (once per run: the weights are stationary), and the full-adder sums a
+    compute cell writes to its result tracks (the Evaluator's XOR3 outputs).
+
+Randomness comes from numpy generators keyed by ``(seed, kind, image, layer,
+copy)``, so the same seed gives the same faulty run, and an image's weight
+faults do not depend on how many images run or how they are batched.
+
+Mitigations (:class:`Mitigation`, combinable with ``+``):
+
+``position_check[:N]``
+    every MU carries ``MARKER_TRACKS`` marker tracks holding each domain's
+    position mod 4 (a Gray code); every N-th access of an MU (default 1)
+    reads the marker under the port (one read cycle, ``MARKER_TRACKS`` bits),
+    compares it with the expected code in CMOS and re-shifts by the decoded
+    misalignment (-1, +1, or +2 for an ambiguous 2). Misalignments that are a
+    multiple of 4 are not seen.
+``tmr_msb[:B]``
+    the top B bits of every weight (default 2) are stored twice more in
+    replica MUs that shift in lockstep with the weight MUs but fail
+    independently; each read takes the bitwise majority of the three copies
+    of those bits (one PCSA majority per bit). Protects against bit flips and,
+    because the copies sit on independent tracks, against a single copy's
+    position error.
+
+Their extra events are counted per inference in :meth:`FaultModel.overhead`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rtmcim.circuits.bitplanes import Planes
+from rtmcim.circuits.logic import FaultHook, Mask
+from rtmcim.engine.run import EngineResult, run_engine
+from rtmcim.engine.stream import (
+    LayerStream,
+    build_streams,
+    memory_image,
+    physical_word,
+    signed_from_unsigned,
+    unsigned_weights,
+)
+from rtmcim.errors import ConfigError
+from rtmcim.mapping.arch import Arch
+from rtmcim.mapping.workload import workload_from_graph
+from rtmcim.nn.intgraph import ConvLayer, IntGraph, LinearLayer
+from rtmcim.tally import Tally
+
+FAULT_KINDS: tuple[str, ...] = ("shift", "read", "write")
+MITIGATIONS: tuple[str, ...] = ("none", "position_check", "tmr_msb")
+MARKER_TRACKS = 2  # position mod 4 needs two bits per domain
+COMPARE_GATES = 4  # 2-bit compare and decode of the marker, 2-input gate equivalents
+DEFAULT_CHECK_INTERVAL = 1
+DEFAULT_TMR_BITS = 2
+BATCH_IMAGES = 16  # images per batch on the faulty path (bounds per-lane weight memory)
+
+_SALT = {"shift": 1, "read": 2, "write": 3, "cell": 4}
+
+
+# -- configuration -------------------------------------------------------------------------
+
+
+def _rate(kind: str, value: object, key: str) -> float:
+    try:
+        r = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        r = math.nan
+    if not (0.0 <= r <= 1.0):  # also rejects NaN
+        raise ConfigError(
+            "a fault rate must be a probability",
+            key=f"{key}.{kind}",
+            value=value,
+            allowed="a number in [0, 1], e.g. 1e-6",
+        )
+    return r
+
+
+@dataclass(frozen=True)
+class FaultConfig:
+    """Probabilities per event: position error per MU shift step, bit flip per bit read / written."""
+
+    shift: float = 0.0
+    read: float = 0.0
+    write: float = 0.0
+
+    def __post_init__(self) -> None:
+        for k in FAULT_KINDS:
+            _rate(k, getattr(self, k), "faults")
+
+    @property
+    def any(self) -> bool:
+        return any(getattr(self, k) > 0 for k in FAULT_KINDS)
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: getattr(self, k) for k in FAULT_KINDS}
+
+    def __str__(self) -> str:
+        return ",".join(f"{k}={getattr(self, k):g}" for k in FAULT_KINDS)
+
+    @classmethod
+    def parse(cls, text: str, key: str = "--faults") -> FaultConfig:
+        """``"shift=1e-4,read=1e-6,write=1e-6"`` (any subset; ``""`` or ``"none"``: no faults)."""
+        text = text.strip()
+        if text in ("", "none"):
+            return cls()
+        rates: dict[str, float] = {}
+        for part in text.split(","):
+            name, eq, val = part.partition("=")
+            name = name.strip()
+            if name not in FAULT_KINDS:
+                raise ConfigError(
+                    "unknown fault kind",
+                    key=key,
+                    value=name or part,
+                    allowed=f"KIND=RATE with KIND one of {', '.join(FAULT_KINDS)}",
+                )
+            if not eq:
+                raise ConfigError(
+                    "a fault needs a rate", key=f"{key}.{name}", value=part, allowed="KIND=RATE"
+                )
+            if name in rates:
+                raise ConfigError(
+                    "fault kind given twice", key=f"{key}.{name}", value=val, allowed="once"
+                )
+            rates[name] = _rate(name, val.strip(), key)
+        return cls(**rates)
+
+
+@dataclass(frozen=True)
+class Mitigation:
+    """Position check every ``check_interval`` MU accesses (0: off); TMR of ``tmr_bits`` MSBs (0: off)."""
+
+    check_interval: int = 0
+    tmr_bits: int = 0
+
+    @property
+    def active(self) -> bool:
+        return bool(self.check_interval or self.tmr_bits)
+
+    @property
+    def name(self) -> str:
+        parts = []
+        if self.check_interval:
+            parts.append(f"position_check:{self.check_interval}")
+        if self.tmr_bits:
+            parts.append(f"tmr_msb:{self.tmr_bits}")
+        return "+".join(parts) or "none"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def parse(cls, text: str | None, key: str = "--mitigation") -> Mitigation:
+        """``none``, ``position_check[:N]``, ``tmr_msb[:B]``, or several joined by ``+``."""
+        if text is None or text.strip() in ("", "none"):
+            return cls()
+        interval = tmr = 0
+        for part in text.split("+"):
+            name, colon, arg = part.strip().partition(":")
+            if name not in MITIGATIONS or name == "none":
+                raise ConfigError(
+                    "unknown mitigation",
+                    key=key,
+                    value=name or part,
+                    allowed="none, position_check[:N], tmr_msb[:BITS], or both joined by '+'",
+                )
+            default = DEFAULT_CHECK_INTERVAL if name == "position_check" else DEFAULT_TMR_BITS
+            try:
+                n = int(arg) if colon else default
+            except ValueError:
+                n = -1
+            if n < 1:
+                raise ConfigError(
+                    "a mitigation parameter must be a positive integer",
+                    key=f"{key}.{name}",
+                    value=arg,
+                    allowed="an integer >= 1 (check interval in accesses, or protected MSBs)",
+                )
+            if name == "position_check":
+                interval = n
+            else:
+                tmr = n
+        return cls(interval, tmr)
+
+
+@dataclass
+class FaultStats:
+    """What was exposed to faults and what was injected (totals over the run)."""
+
+    images: int = 0
+    mu_shift_steps: int = 0  # MU shift steps of weight streams (exposed to position errors)
+    position_errors: int = 0
+    misaligned_reads: int = 0  # weight-word reads that landed on the wrong domain
+    weight_bits_read: int = 0
+    weight_read_flips: int = 0
+    weight_bits_stored: int = 0
+    weight_write_flips: int = 0
+    cell_bits_read: int = 0
+    cell_read_flips: int = 0
+    cell_bits_written: int = 0
+    cell_write_flips: int = 0
+    checks: int = 0
+    correction_steps: int = 0
+    corrections_busiest_pe: int = 0  # summed over images and layers
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+# -- the compute cells' reads and writes ---------------------------------------------------
+
+
+class CellFaults:
+    """Evaluator hook: bit flips on what a cell senses (``read``) and writes (XOR3 sums)."""
+
+    def __init__(self, config: FaultConfig, rng: np.random.Generator, stats: FaultStats) -> None:
+        self.rates = {"read": config.read, "xor3": config.write}
+        self.rng = rng
+        self.stats = stats
+
+    def __call__(self, kind: str, planes: Planes, active: Mask | None) -> Planes:
+        p = self.rates.get(kind, 0.0)
+        if p <= 0:
+            return planes
+        words = planes.shape[-1]
+        nplanes = planes.size // words
+        # padding lanes are exposed too when no mask is given: their bits are ignored anyway
+        exposed = planes.size * 64 if active is None else active.count * nplanes
+        flips = np.zeros(planes.size, dtype=np.uint64)
+        m = int(self.rng.binomial(planes.size * 64, p))
+        if m:
+            pos = self.rng.choice(planes.size * 64, size=m, replace=False)
+            np.bitwise_or.at(
+                flips, pos // 64, np.left_shift(np.uint64(1), (pos % 64).astype(np.uint64))
+            )
+        mask = flips.reshape(planes.shape)
+        if active is not None:
+            mask = mask & active.plane
+        n = int(np.bitwise_count(mask).sum())
+        if kind == "read":
+            self.stats.cell_bits_read += exposed
+            self.stats.cell_read_flips += n
+        else:
+            self.stats.cell_bits_written += exposed
+            self.stats.cell_write_flips += n
+        return planes ^ mask if n else planes
+
+
+# -- the weight stream under faults --------------------------------------------------------
+
+
+def _bits_flipped(rng: np.random.Generator, shape: tuple[int, ...], p: float) -> np.ndarray:
+    """Flat indices of the bits of an array of ``shape`` that flip, each with probability ``p``."""
+    n = int(np.prod(shape))
+    if p <= 0 or n == 0:
+        return np.zeros(0, dtype=np.int64)
+    m = int(rng.binomial(n, p))
+    return np.sort(rng.choice(n, size=m, replace=False)) if m else np.zeros(0, dtype=np.int64)
+
+
+class FaultModel:
+    """Faults and mitigation of one run of ``graph`` on ``arch``; a weight source for :func:`run_engine`."""
+
+    batch_images = BATCH_IMAGES
+
+    def __init__(
+        self,
+        graph: IntGraph,
+        arch: Arch,
+        config: FaultConfig,
+        mitigation: Mitigation | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.graph, self.arch, self.config = graph, arch, config
+        self.mitigation = mitigation or Mitigation()
+        self.seed = int(seed)
+        self.stats = FaultStats()
+        self.work = workload_from_graph(graph)
+        self.placement, self.streams = build_streams(self.work, arch)
+        self.layer_index = {name: i for i, name in enumerate(self.streams)}
+        self.weights = {
+            lay.name: lay.weight for lay in graph.layers if isinstance(lay, ConvLayer | LinearLayer)
+        }
+        self.mem = memory_image(self.streams, self.weights, arch, self.placement)
+        self.copies = 3 if self.mitigation.tmr_bits else 1
+        self.stored = [self._program(c) for c in range(self.copies)]
+        self._dirty: dict[tuple[str, int], np.ndarray] = {}
+        self._carry: list[np.ndarray] = []
+        self.cell_hook: FaultHook | None = None
+        if config.read > 0 or config.write > 0:
+            self.cell_hook = CellFaults(
+                config, np.random.default_rng([self.seed, _SALT["cell"]]), self.stats
+            )
+
+    def _rng(self, kind: str, *key: int) -> np.random.Generator:
+        return np.random.default_rng([self.seed, _SALT[kind], *key])
+
+    def _program(self, copy: int) -> np.ndarray:
+        """The weight words as stored: the image with this copy's write flips."""
+        idx = _bits_flipped(self._rng("write", copy), self.mem.shape, self.config.write)
+        if copy == 0:
+            self.stats.weight_bits_stored += self.mem.size
+            self.stats.weight_write_flips += idx.size
+        if not idx.size:
+            return self.mem
+        out = self.mem.copy().reshape(-1)
+        out[idx] ^= 1
+        return out.reshape(self.mem.shape)
+
+    def _dirty_reads(self, s: LayerStream, copy: int) -> np.ndarray:
+        """Reads whose stored word differs from the intended one (write flips)."""
+        key = (s.name, copy)
+        if key not in self._dirty:
+            st = self.stored[copy]
+            if st is self.mem:
+                self._dirty[key] = np.zeros(s.reads, dtype=bool)
+            else:
+                self._dirty[key] = np.any(st[s.pe, s.word] != self.mem[s.pe, s.word], axis=1)
+        return self._dirty[key]
+
+    # -- WeightSource protocol ---------------------------------------------------------------
+
+    def begin(self, images: np.ndarray) -> None:
+        """A new batch of inferences: every MU starts aligned."""
+        self._carry = [
+            np.zeros((len(images), self.arch.org.mus), dtype=np.int64) for _ in range(self.copies)
+        ]
+        self.stats.images += len(images)
+
+    def layer_weights(self, name: str, images: np.ndarray) -> np.ndarray | None:
+        """(B, positions, O, K) weights each lane reads, or ``None`` if every lane reads them clean."""
+        s = self.streams[name]
+        li = self.layer_index[name]
+        errs = [
+            self.propagate(s, self._position_errors(s, images, li, c), c)
+            for c in range(self.copies)
+        ]
+        return self.read_weights(name, images, errs)
+
+    def read_weights(
+        self, name: str, images: np.ndarray, errs: list[np.ndarray]
+    ) -> np.ndarray | None:
+        """The weights read when each copy's MU is misaligned by ``errs[copy]`` (B, reads) at each
+        read; read flips are drawn here. ``None`` if every lane reads its weights clean."""
+        s = self.streams[name]
+        li = self.layer_index[name]
+        u0 = unsigned_weights(self.weights[name], s.wbits)
+        tracks = self.arch.org.mu.tracks
+        nwords = self.mem.shape[1]
+        msb = (s.slot_b >= s.wbits - self.mitigation.tmr_bits) & (s.slot_b >= 0)
+        u: np.ndarray | None = None
+        for bi, img in enumerate(images):
+            flips = []
+            for c in range(self.copies):
+                rng = self._rng("read", int(img), li, c)
+                f = _bits_flipped(rng, (s.reads, tracks), self.config.read)
+                if c == 0:
+                    self.stats.weight_bits_read += s.reads * tracks
+                    self.stats.weight_read_flips += f.size
+                flips.append(f)
+            hit = np.zeros(s.reads, dtype=bool)
+            for c in range(self.copies):
+                hit |= errs[c][bi] != 0
+                hit[flips[c] // tracks] = True
+                hit |= self._dirty_reads(s, c)
+            self.stats.misaligned_reads += int(np.count_nonzero(errs[0][bi]))
+            idx = np.flatnonzero(hit)
+            if not idx.size:
+                continue
+            got = []
+            for c in range(self.copies):
+                word, valid = physical_word(s, self.arch, idx, errs[c][bi][idx], nwords)
+                bits = self.stored[c][s.pe[idx], word] * valid[:, None].astype(np.uint8)
+                f = flips[c]
+                if f.size:
+                    pos = np.searchsorted(idx, f // tracks)  # every flipped read is in idx
+                    bits[pos, f % tracks] ^= 1
+                got.append(bits)
+            read = got[0]
+            if self.copies == 3:
+                maj = (got[0] & got[1]) | (got[2] & (got[0] ^ got[1]))
+                read = np.where(msb[s.jword[idx]], maj, got[0])
+            diff = read ^ self.mem[s.pe[idx], s.word[idx]]
+            r, t = np.nonzero(diff)
+            k = s.slot_k[s.jword[idx[r]], t]
+            keep = k >= 0
+            if not keep.any():
+                continue
+            r, t, k = r[keep], t[keep], k[keep]
+            b = s.slot_b[s.jword[idx[r]], t]
+            if u is None:
+                u = np.broadcast_to(u0[None, None], (len(images), s.positions, *u0.shape)).copy()
+            rd = idx[r]
+            flat = np.ravel_multi_index((np.full(rd.size, bi), s.pos[rd], s.filt[rd], k), u.shape)
+            # each (lane, weight, bit) is read once: the XOR mask of a weight is the sum of its bits
+            where, inv = np.unique(flat, return_inverse=True)
+            mask = np.bincount(inv, weights=np.left_shift(1, b).astype(np.float64))
+            u.reshape(-1)[where] ^= mask.astype(np.int64)
+        return None if u is None else signed_from_unsigned(u, s.wbits)
+
+    def _position_errors(
+        self, s: LayerStream, images: np.ndarray, layer: int, copy: int
+    ) -> np.ndarray:
+        """(B, reads) net position error (sum of +-1 per faulty step) of the shift before each read."""
+        p = self.config.shift
+        delta = np.zeros((len(images), s.reads), dtype=np.int64)
+        if p > 0:
+            for bi, img in enumerate(images):
+                rng = self._rng("shift", int(img), layer, copy)
+                k = rng.binomial(s.steps, p)
+                nz = np.flatnonzero(k)
+                delta[bi, nz] = 2 * rng.binomial(k[nz], 0.5) - k[nz]
+                if copy == 0:
+                    self.stats.mu_shift_steps += int(s.steps.sum())
+                    self.stats.position_errors += int(k.sum())
+        return delta
+
+    def propagate(self, s: LayerStream, delta: np.ndarray, copy: int = 0) -> np.ndarray:
+        """(B, reads) misalignment of the MU at each read, from the position errors ``delta``.
+
+        Errors persist on their MU (also into the next layer: the state is
+        carried per MU) until a position check corrects them.
+        """
+        b = delta.shape[0]
+        carry = self._carry[copy]
+        interval = self.mitigation.check_interval
+        if interval and copy == 0:
+            self.stats.checks += b * int(np.ceil(s.stream_len / interval).sum())
+        if not delta.any() and not carry.any():
+            return delta
+        ns, rmax = s.stream_len.size, s.rmax
+        d2 = np.zeros((b, ns, rmax), dtype=np.int64)
+        d2[:, s.sid, s.rank] = delta
+        start = carry[:, s.stream_mu]
+        if not interval:
+            e2 = start[:, :, None] + np.cumsum(d2, axis=2)
+        else:
+            e2 = np.empty_like(d2)
+            state = start
+            corr = np.zeros((b, ns), dtype=np.int64)
+            for w0 in range(0, rmax, interval):
+                x = state + d2[:, :, w0]
+                dec = np.mod(x + 1, 4) - 1  # the marker reads x mod 4: -1, 0, +1 or (2 ->) +2
+                dec = np.where(w0 < s.stream_len, dec, 0)
+                corr += np.abs(dec)
+                e2[:, :, w0] = x - dec
+                end = min(w0 + interval, rmax)
+                e2[:, :, w0 + 1 : end] = (x - dec)[:, :, None] + np.cumsum(
+                    d2[:, :, w0 + 1 : end], axis=2
+                )
+                state = e2[:, :, end - 1]
+            if copy == 0:
+                self.stats.correction_steps += int(corr.sum())
+                pe_of_stream = s.stream_mu // self.arch.mus_per_pe
+                per_pe = np.zeros((self.arch.pes, b), dtype=np.int64)
+                np.add.at(per_pe, pe_of_stream, corr.T)
+                self.stats.corrections_busiest_pe += int(per_pe.max(axis=0).sum())
+        carry[:, s.stream_mu] = e2[:, :, -1]
+        return e2[:, s.sid, s.rank]
+
+    # -- cost of the mitigation --------------------------------------------------------------
+
+    def overhead(self) -> MitigationOverhead:
+        """Extra events per inference the mitigation costs (corrections: averaged over the run)."""
+        m = self.mitigation
+        tracks = self.arch.org.mu.tracks
+        pes = self.arch.pes
+        t = Tally()
+        storage = 0.0
+        images = max(self.stats.images, 1)
+        for s in self.streams.values():
+            reads_pe = np.bincount(s.pe, minlength=pes)
+            mu_steps = int(s.steps.sum())
+            if m.check_interval:
+                checks_mu = np.ceil(s.stream_len / m.check_interval).astype(np.int64)
+                checks_pe = np.bincount(
+                    s.stream_mu // self.arch.mus_per_pe, weights=checks_mu, minlength=pes
+                )
+                checks = int(checks_mu.sum())
+                busiest = int(checks_pe.max())
+                t = t + Tally(
+                    bit_reads=checks * MARKER_TRACKS,
+                    cmos_gate_ops=checks * COMPARE_GATES,
+                    shift_steps=mu_steps * MARKER_TRACKS,
+                    read_cycles=busiest,
+                    cmos_cycles=busiest,
+                )
+            if m.tmr_bits:
+                msb_tracks = ((s.slot_b >= s.wbits - m.tmr_bits) & (s.slot_b >= 0)).sum(axis=1)
+                protected = int(msb_tracks[s.jword].sum())  # protected bits read
+                replica_tracks = 2 * float(msb_tracks.mean())  # per MU, riding along
+                t = t + Tally(
+                    bit_reads=2 * protected,
+                    lim_evals=protected,
+                    shift_steps=mu_steps * replica_tracks,
+                    lim_cycles=int(reads_pe.max()),
+                )
+                storage = max(storage, 2 * m.tmr_bits / s.wbits)
+        if m.check_interval:
+            storage += MARKER_TRACKS / tracks
+            t = t + Tally(
+                shift_steps=self.stats.correction_steps / images * (tracks + MARKER_TRACKS),
+                shift_cycles=self.stats.corrections_busiest_pe / images,
+            )
+        return MitigationOverhead(m.name, t, storage)
+
+
+@dataclass(frozen=True)
+class MitigationOverhead:
+    """Extra events per inference and extra weight storage (fraction of the weight bits)."""
+
+    name: str
+    tally: Tally
+    storage_fraction: float
+
+
+@dataclass(frozen=True)
+class FaultyRun:
+    result: EngineResult
+    stats: FaultStats
+    overhead: MitigationOverhead
+    config: FaultConfig
+    mitigation: Mitigation
+    seed: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _as_config(faults: FaultConfig | str | None) -> FaultConfig:
+    if faults is None:
+        return FaultConfig()
+    return faults if isinstance(faults, FaultConfig) else FaultConfig.parse(faults)
+
+
+def _as_mitigation(m: Mitigation | str | None) -> Mitigation:
+    return m if isinstance(m, Mitigation) else Mitigation.parse(m)
+
+
+def run_with_faults(
+    graph: IntGraph,
+    x: np.ndarray,
+    arch: Arch,
+    faults: FaultConfig | str | None,
+    mitigation: Mitigation | str | None = None,
+    seed: int = 0,
+    *,
+    progress: Any = None,
+) -> FaultyRun:
+    """Bit-exact inference of quantized inputs ``x`` on ``arch``'s cells with faults injected.
+
+    With zero rates and no mitigation this is exactly :func:`run_engine`
+    (same integers, same speed); otherwise the weights come from the
+    simulated weight stream (:class:`FaultModel`).
+    """
+    cfg, mit = _as_config(faults), _as_mitigation(mitigation)
+    xi = np.asarray(x)
+    if not np.issubdtype(xi.dtype, np.integer):
+        xi = graph.quantize_input(xi)
+    model = FaultModel(graph, arch, cfg, mit, seed)
+    kw: dict[str, Any] = {
+        "multiplier": arch.compute.multiplier,
+        "adder": arch.compute.adder,
+        "progress": progress,
+    }
+    if cfg.any or mit.active:
+        res = run_engine(graph, xi, fault=model.cell_hook, weights=model, **kw)
+    else:
+        res = run_engine(graph, xi, **kw)
+        model.stats.images = len(xi)
+    return FaultyRun(res, model.stats, model.overhead(), cfg, mit, int(seed))
+
+
+def accuracy_under_faults(
+    graph: IntGraph,
+    x: np.ndarray,
+    y: np.ndarray,
+    arch: Arch,
+    faults: FaultConfig | str | None,
+    mitigation: Mitigation | str | None = None,
+    seed: int = 0,
+) -> float:
+    """Top-1 accuracy (0..1) of bit-exact inference of ``x`` (floats in [0, 1] or quantized
+    integers) against labels ``y`` under ``faults`` (e.g. ``"shift=1e-4"``) and ``mitigation``."""
+    run = run_with_faults(graph, x, arch, faults, mitigation, seed)
+    if len(y) == 0:
+        return 0.0
+    return float(np.mean(run.result.predictions == np.asarray(y)))
+
+
+def parse_rates(text: str, points: int | None = None, key: str = "--rates") -> list[float]:
+    """``"1e-6..1e-1"`` -> log-spaced rates (``points``, default one per decade), or ``"a,b,c"``."""
+    lo_s, dots, hi_s = text.partition("..")
+    try:
+        if dots:
+            lo, hi = float(lo_s), float(hi_s)
+            if not (0 < lo <= hi <= 1):
+                raise ValueError
+            n = points if points is not None else max(2, round(math.log10(hi / lo)) + 1)
+            if n < 1:
+                raise ConfigError("must be >= 1", key="--points", value=n, allowed=">= 1")
+            if n == 1 or lo == hi:
+                return [lo]
+            return [float(v) for v in np.geomspace(lo, hi, n)]
+        rates = [float(v) for v in text.split(",")]
+        if not rates or any(not (0 <= r <= 1) for r in rates):
+            raise ValueError
+        return rates
+    except ValueError:
+        raise ConfigError(
+            "not a range of fault rates",
+            key=key,
+            value=text,
+            allowed="LO..HI with 0 < LO <= HI <= 1 (e.g. 1e-6..1e-1), or a list like 1e-5,1e-3",
+        ) from None
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """Accuracy of one run under one fault rate and mitigation, with the mitigation's cost."""
+
+    kind: str
+    rate: float
+    mitigation: str
+    images: int
+    accuracy_pct: float
+    agreement_pct: float  # predictions equal to the fault-free engine's
+    stats: dict[str, int]
+    overhead_energy_pj: float  # per inference
+    overhead_latency_ns: float
+    energy_overhead_pct: float  # of the mapping's energy per inference
+    latency_overhead_pct: float
+    storage_overhead_pct: float
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "rate": self.rate,
+            "mitigation": self.mitigation,
+            "images": self.images,
+            "accuracy_pct": self.accuracy_pct,
+            "agreement_with_fault_free_pct": self.agreement_pct,
+            "energy_overhead_pct": self.energy_overhead_pct,
+            "latency_overhead_pct": self.latency_overhead_pct,
+            "storage_overhead_pct": self.storage_overhead_pct,
+            "overhead_energy_nJ": self.overhead_energy_pj / 1e3,
+            "overhead_latency_us": self.overhead_latency_ns / 1e3,
+            **{k: v for k, v in self.stats.items() if k != "images"},
+        }
+
+
+def sweep_point(
+    graph: IntGraph,
+    x: np.ndarray,
+    y: np.ndarray,
+    arch: Arch,
+    kind: str,
+    rate: float,
+    mitigation: Mitigation | str | None,
+    seed: int,
+    fault_free: np.ndarray | None = None,
+) -> SweepPoint:
+    """One point of an accuracy-vs-rate sweep: faults of ``kind`` at ``rate`` only."""
+    from rtmcim.mapping.layer_cost import evaluate_workload
+    from rtmcim.tech import price
+
+    if kind not in FAULT_KINDS:
+        raise ConfigError(
+            "unknown fault kind", key="--kind", value=kind, allowed=", ".join(FAULT_KINDS)
+        )
+    cfg = FaultConfig(**{kind: rate})
+    run = run_with_faults(graph, x, arch, cfg, mitigation, seed)
+    pred = run.result.predictions
+    ev = evaluate_workload(workload_from_graph(graph), arch)
+    over = price(run.overhead.tally, arch.tech, leakage_mw=ev.leakage_mw)
+    n = len(pred)
+    return SweepPoint(
+        kind,
+        float(rate),
+        run.mitigation.name,
+        n,
+        100 * float(np.mean(pred == np.asarray(y))) if n else 0.0,
+        100 * float(np.mean(pred == fault_free)) if fault_free is not None and n else 100.0,
+        run.stats.as_dict(),
+        over.total_energy_pj,
+        over.latency_ns,
+        100 * over.total_energy_pj / ev.total_energy_pj,
+        100 * over.latency_ns / ev.latency_ns,
+        100 * run.overhead.storage_fraction,
+    )

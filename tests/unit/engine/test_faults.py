@@ -1,0 +1,409 @@
+"""Fault injection in the bit-exact engine: exactness at zero rates, seeds, rates, the crafted
+position-error case, mitigation and bad input."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rtmcim.cli.main import main
+from rtmcim.engine import run_engine
+from rtmcim.engine.faults import (
+    FaultConfig,
+    FaultModel,
+    Mitigation,
+    accuracy_under_faults,
+    parse_rates,
+    run_with_faults,
+    sweep_point,
+)
+from rtmcim.errors import ConfigError
+from rtmcim.mapping import arch_from_dict, load_arch
+from rtmcim.mapping.arch import Arch
+from rtmcim.mapping.layer_cost import weight_stream_steps
+from rtmcim.mapping.place import place
+from rtmcim.mapping.workload import workload_from_graph
+from rtmcim.nn.intgraph import (
+    ConvLayer,
+    FlattenLayer,
+    IntGraph,
+    LinearLayer,
+    PoolLayer,
+    make_requant,
+)
+from rtmcim.tech import price
+
+BITS = 8
+
+
+def small_graph(seed: int = 0) -> IntGraph:
+    """conv 3x3 (stride 1, pad 1) on 2x6x6 -> max pool -> fc -> classifier, 8-bit integers."""
+    rng = np.random.default_rng(seed)
+    wmax = 2 ** (BITS - 1) - 1
+    w1 = rng.integers(-wmax, wmax + 1, (4, 2, 3, 3)).astype(np.int8)
+    w2 = rng.integers(-wmax, wmax + 1, (6, 4 * 3 * 3)).astype(np.int8)
+    w3 = rng.integers(-wmax, wmax + 1, (3, 6)).astype(np.int8)
+
+    def linear(name: str, w: np.ndarray, rq: Any) -> LinearLayer:
+        o, i = w.shape
+        return LinearLayer(
+            name,
+            w,
+            np.asarray(rng.integers(-50, 50, o), dtype=np.int32),
+            BITS,
+            BITS,
+            rq,
+            (i,),
+            (o,),
+            np.ones(o),
+            1.0,
+            1.0 if rq is not None else None,
+        )
+
+    conv = ConvLayer(
+        "conv",
+        w1,
+        rng.integers(-50, 50, 4).astype(np.int32),
+        1,
+        1,
+        BITS,
+        BITS,
+        make_requant(rng.uniform(0.002, 0.02, 4), BITS),
+        (2, 6, 6),
+        (4, 6, 6),
+        np.ones(4),
+        1.0,
+        1.0,
+    )
+    return IntGraph(
+        layers=(
+            conv,
+            PoolLayer("pool", "max", 2, (4, 6, 6), (4, 3, 3)),
+            FlattenLayer("flat", (4, 3, 3), (36,)),
+            linear("fc", w2, make_requant(rng.uniform(0.002, 0.02, 6), BITS)),
+            linear("cls", w3, None),
+        ),
+        input_shape=(2, 6, 6),
+        input_bits=BITS,
+        classes=3,
+    )
+
+
+def small_arch(layout: str = "snake", ports: int = 2, pes_per_unit: int = 1) -> Arch:
+    """Two PEs (one per bank), so each PE walks long streams over many passes."""
+    data = load_arch("default").config.model_dump()
+    data["memory"]["mu"]["ports"] = ports
+    data["compute"].update(
+        pe_placement="bank", pes_per_unit=pes_per_unit, data_layout=layout, multiplier="booth_r4"
+    )
+    return arch_from_dict(data)
+
+
+@pytest.fixture(scope="module")
+def graph() -> IntGraph:
+    return small_graph()
+
+
+@pytest.fixture(scope="module")
+def images() -> np.ndarray:
+    return np.random.default_rng(7).integers(0, 2**BITS, (24, 2, 6, 6))
+
+
+@pytest.fixture(scope="module")
+def clean(graph: IntGraph, images: np.ndarray) -> np.ndarray:
+    logits: np.ndarray = run_engine(
+        graph, images, multiplier="booth_r4", adder="ripple_carry"
+    ).logits
+    return logits
+
+
+# -- zero rates, seeds -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layout", ["snake", "sequential"])
+@pytest.mark.parametrize("mitigation", ["none", "position_check:3", "tmr_msb:2+position_check"])
+def test_zero_rates_give_the_fault_free_integers(
+    graph: IntGraph, images: np.ndarray, clean: np.ndarray, layout: str, mitigation: str
+) -> None:
+    run = run_with_faults(graph, images, small_arch(layout), "shift=0,read=0,write=0", mitigation)
+    assert np.array_equal(run.result.logits, clean)
+    assert run.stats.position_errors == run.stats.weight_read_flips == 0
+
+
+def test_zero_rates_take_the_plain_engine_path(graph: IntGraph, images: np.ndarray) -> None:
+    # no fault model in the loop: same tallies as run_engine, event for event
+    run = run_with_faults(graph, images, small_arch(), FaultConfig(), None)
+    plain = run_engine(graph, images, multiplier="booth_r4", adder="ripple_carry")
+    assert run.result.tallies == plain.tallies
+    assert not run.overhead.tally
+
+
+def test_same_seed_same_run_other_seed_differs(graph: IntGraph, images: np.ndarray) -> None:
+    arch = small_arch()
+    cfg = "shift=2e-2,read=1e-3,write=1e-3"
+    a = run_with_faults(graph, images, arch, cfg, seed=5)
+    b = run_with_faults(graph, images, arch, cfg, seed=5)
+    c = run_with_faults(graph, images, arch, cfg, seed=6)
+    assert np.array_equal(a.result.logits, b.result.logits)
+    assert a.stats == b.stats
+    assert a.stats != c.stats
+    assert not np.array_equal(a.result.logits, c.result.logits)
+
+
+def test_an_images_weight_faults_do_not_depend_on_batching(
+    graph: IntGraph, images: np.ndarray
+) -> None:
+    arch = small_arch()
+    full = run_with_faults(graph, images, arch, "shift=2e-2", seed=1).result.logits
+    head = run_with_faults(graph, images[:5], arch, "shift=2e-2", seed=1).result.logits
+    assert np.array_equal(full[:5], head)
+
+
+# -- rates -------------------------------------------------------------------------------------
+
+
+def within_5_sigma(observed: int, trials: int, p: float) -> bool:
+    mean = trials * p
+    return abs(observed - mean) <= 5 * math.sqrt(trials * p * (1 - p)) + 1
+
+
+@pytest.mark.parametrize("p", [1e-3, 3e-2])
+def test_observed_fault_counts_match_the_rates(
+    graph: IntGraph, images: np.ndarray, p: float
+) -> None:
+    run = run_with_faults(
+        graph, images, small_arch(), FaultConfig(shift=p, read=p, write=p), seed=2
+    )
+    s = run.stats
+    assert s.mu_shift_steps > 1000 and s.weight_bits_read > 1000 and s.cell_bits_written > 1000
+    pairs = [
+        (s.position_errors, s.mu_shift_steps),
+        (s.weight_read_flips, s.weight_bits_read),
+        (s.weight_write_flips, s.weight_bits_stored),
+        (s.cell_read_flips, s.cell_bits_read),
+        (s.cell_write_flips, s.cell_bits_written),
+    ]
+    for observed, trials in pairs:
+        assert within_5_sigma(observed, trials, p), (observed, trials, p)
+
+
+def test_stream_shift_steps_equal_the_mappings(graph: IntGraph) -> None:
+    arch = small_arch()
+    model = FaultModel(graph, arch, FaultConfig())
+    work = workload_from_graph(graph)
+    placement = place(work, arch)
+    offsets = np.zeros(arch.org.mus, dtype=np.int64)
+    for lw in work.compute_layers:
+        mapped = weight_stream_steps(placement.of(lw.name), lw, arch, offsets)
+        s = model.streams[lw.name]
+        assert np.array_equal(np.bincount(s.pe, weights=s.steps, minlength=arch.pes), mapped)
+        # every lane reads every word of its filter once
+        assert s.reads == lw.output_count * s.words_per_filter
+
+
+# -- the crafted position error ------------------------------------------------------------------
+
+
+def pe_words(graph: IntGraph, arch: Arch, pe: int) -> list[np.ndarray]:
+    """The 4-weight words of one PE, in placement order (filter words padded with 0)."""
+    words: list[np.ndarray] = []
+    per = arch.org.mu.tracks // BITS
+    for lay in graph.layers:
+        if not isinstance(lay, ConvLayer | LinearLayer):
+            continue
+        w = lay.weight.reshape(lay.weight.shape[0], -1).astype(np.int64)
+        o, k = w.shape
+        nw = -(-k // per)
+        for f in range(pe, o, arch.pes):  # filters p, p + P, ... (O >= P here)
+            padded = np.zeros(nw * per, dtype=np.int64)
+            padded[:k] = w[f]
+            words += list(padded.reshape(nw, per))
+    return words
+
+
+@pytest.mark.parametrize("interval", [0, 7])
+def test_a_position_error_shifts_the_weights_read_after_it_until_corrected(
+    graph: IntGraph, interval: int
+) -> None:
+    # sequential layout, one port: a PE's word i sits at domain i of its MU, so an MU one domain
+    # ahead (+1) hands every later read the PE's next word
+    arch = small_arch("sequential", ports=1)
+    model = FaultModel(graph, arch, FaultConfig(), Mitigation(check_interval=interval))
+    s = model.streams["conv"]
+    images = np.arange(1)
+    model.begin(images)
+    pe = 0
+    mine = np.flatnonzero(s.pe == pe)  # in time order
+    assert np.unique(s.mu[mine]).size == 1  # the PE's conv words fit one MU
+    t_err = mine[40]  # the 41st read of PE 0: the shift before it overshoots by one domain
+    delta = np.zeros((1, s.reads), dtype=np.int64)
+    delta[0, t_err] = 1
+    err = model.propagate(s, delta)[0]
+
+    before, after = mine[:40], mine[40:]
+    assert not err[before].any() and not err[s.pe != pe].any()
+    if interval == 0:
+        assert (err[after] == 1).all()  # persists: nothing corrects it
+    else:
+        rank = s.rank[after]
+        corrected = rank >= -(-s.rank[t_err] // interval) * interval  # the next check onwards
+        assert (err[after][~corrected] == 1).all() and not err[after][corrected].any()
+        assert corrected.any() and (~corrected).any()
+
+    w = model.read_weights("conv", images, [err[None]])
+    assert w is not None
+    words = pe_words(graph, arch, pe)
+    conv = graph.layers[0]
+    assert isinstance(conv, ConvLayer)
+    clean_w = conv.weight.reshape(4, -1).astype(np.int64)
+    for t in mine:
+        pos, f, j = s.pos[t], s.filt[t], s.jword[t]
+        got = w[0, pos, f, 4 * j : 4 * j + 4]
+        k = min(4, clean_w.shape[1] - 4 * j)
+        if err[t] == 0:
+            assert np.array_equal(got[:k], clean_w[f, 4 * j : 4 * j + k])
+        else:
+            assert np.array_equal(got[:k], words[s.word[t] + 1][:k])
+    # lanes of other PEs are untouched
+    others = np.unique(s.filt[s.pe != pe])
+    assert np.array_equal(w[0][:, others], np.broadcast_to(clean_w[others], w[0][:, others].shape))
+
+
+def test_misalignment_carries_into_the_next_layer(graph: IntGraph) -> None:
+    arch = small_arch("sequential", ports=1)
+    model = FaultModel(graph, arch, FaultConfig())
+    model.begin(np.arange(1))
+    conv, fc = model.streams["conv"], model.streams["fc"]
+    delta = np.zeros((1, conv.reads), dtype=np.int64)
+    delta[0, np.flatnonzero(conv.pe == 1)[-1]] = -1  # the very last conv read of PE 1
+    model.propagate(conv, delta)
+    err = model.propagate(fc, np.zeros((1, fc.reads), dtype=np.int64))[0]
+    same_mu = np.isin(fc.mu, conv.mu[conv.pe == 1])
+    assert (err[same_mu] == -1).all() and not err[~same_mu].any()
+
+
+# -- mitigation ----------------------------------------------------------------------------------
+
+
+def test_position_check_recovers_and_costs_events(
+    graph: IntGraph, images: np.ndarray, clean: np.ndarray
+) -> None:
+    arch = small_arch()
+    bad = run_with_faults(graph, images, arch, "shift=2e-2", None, seed=3)
+    good = run_with_faults(graph, images, arch, "shift=2e-2", "position_check", seed=3)
+    assert bad.stats.misaligned_reads > 0 and not np.array_equal(bad.result.logits, clean)
+    assert good.stats.position_errors == bad.stats.position_errors  # the same faults happened
+    assert good.stats.correction_steps > 0
+    assert np.array_equal(good.result.logits, clean)
+    t = good.overhead.tally
+    assert t.bit_reads > 0 and t.shift_steps > 0 and t.cmos_gate_ops > 0 and t.read_cycles > 0
+    assert not bad.overhead.tally
+    assert price(t, arch.tech).total_energy_pj > 0 and good.overhead.storage_fraction > 0
+    # checking less often costs fewer reads
+    sparse = run_with_faults(graph, images, arch, "shift=2e-2", "position_check:8", seed=3)
+    assert 0 < sparse.overhead.tally.bit_reads < t.bit_reads
+
+
+def test_tmr_of_every_bit_outvotes_a_single_copys_position_error(
+    graph: IntGraph, images: np.ndarray, clean: np.ndarray
+) -> None:
+    # misalignments persist, so TMR fails once two copies of one MU are off: rare errors only
+    arch = small_arch()
+    bad = run_with_faults(graph, images, arch, "shift=2e-4", None, seed=4)
+    tmr = run_with_faults(graph, images, arch, "shift=2e-4", "tmr_msb:8", seed=4)
+    assert not np.array_equal(bad.result.logits, clean)
+    assert np.array_equal(tmr.result.logits, clean)
+    bad = run_with_faults(graph, images, arch, "shift=5e-4", None, seed=4)
+    tmr = run_with_faults(graph, images, arch, "shift=5e-4", "tmr_msb:8", seed=4)
+    wrong = [int((r.result.logits != clean).any(axis=1).sum()) for r in (bad, tmr)]
+    assert wrong[1] < wrong[0]
+    t = tmr.overhead.tally
+    assert t.bit_reads > 0 and t.lim_evals > 0 and t.shift_steps > 0
+    assert tmr.overhead.storage_fraction == pytest.approx(2.0)
+
+
+def test_accuracy_under_faults_falls_with_the_rate(graph: IntGraph, images: np.ndarray) -> None:
+    arch = small_arch()
+    y = np.argmax(run_engine(graph, images, multiplier="booth_r4", adder="ripple_carry").logits, 1)
+    assert accuracy_under_faults(graph, images, y, arch, "shift=0") == 1.0
+    assert accuracy_under_faults(graph, images, y, arch, "shift=0.3", seed=1) < 1.0
+    assert accuracy_under_faults(graph, images, y, arch, "shift=0.3", "position_check", 1) > (
+        accuracy_under_faults(graph, images, y, arch, "shift=0.3", None, 1)
+    )
+    pt = sweep_point(graph, images, y, arch, "shift", 0.3, "position_check", 1)
+    assert pt.energy_overhead_pct > 0 and pt.latency_overhead_pct > 0
+
+
+# -- configuration and bad input ---------------------------------------------------------------
+
+
+def test_fault_config_parses_and_prints() -> None:
+    c = FaultConfig.parse("shift=1e-4, read=1e-6,write=0")
+    assert (c.shift, c.read, c.write) == (1e-4, 1e-6, 0.0) and c.any
+    assert FaultConfig.parse(str(c)) == c
+    assert not FaultConfig.parse("none").any
+    assert Mitigation.parse("position_check:4+tmr_msb") == Mitigation(4, 2)
+    assert Mitigation.parse(Mitigation(4, 2).name) == Mitigation(4, 2)
+    assert parse_rates("1e-6..1e-1") == pytest.approx([1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1])
+    assert parse_rates("1e-4..1e-2", 5)[2] == pytest.approx(1e-3)
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "value"),
+    [
+        ("shift=-1e-4", "--faults.shift", "-1e-4"),
+        ("read=1.5", "--faults.read", "1.5"),
+        ("write=nan", "--faults.write", "nan"),
+        ("shift=abc", "--faults.shift", "abc"),
+        ("bend=1e-3", "--faults", "bend"),
+        ("shift", "--faults.shift", "shift"),
+        ("shift=1e-3,shift=1e-4", "--faults.shift", "1e-4"),
+    ],
+)
+def test_bad_fault_config_names_key_value_and_allowed(text: str, key: str, value: str) -> None:
+    with pytest.raises(ConfigError) as e:
+        FaultConfig.parse(text)
+    assert e.value.key == key and str(e.value.value) == value and e.value.allowed
+
+
+@pytest.mark.parametrize("text", ["magic", "position_check:0", "tmr_msb:x", "none+position_chek"])
+def test_bad_mitigation(text: str) -> None:
+    with pytest.raises(ConfigError) as e:
+        Mitigation.parse(text)
+    assert e.value.allowed and e.value.key is not None and e.value.key.startswith("--mitigation")
+
+
+def test_rates_out_of_range_in_code() -> None:
+    with pytest.raises(ConfigError):
+        FaultConfig(shift=2.0)
+    for bad in ("1e-3..2", "0..1e-2", "1e-1..1e-3", "x"):
+        with pytest.raises(ConfigError):
+            parse_rates(bad)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["simulate", "--model", "lenet5", "--faults", "shift=-1"],
+        ["simulate", "--model", "lenet5", "--faults", "shift=1.1"],
+        ["simulate", "--model", "lenet5", "--faults", "wobble=1e-3"],
+        ["simulate", "--model", "lenet5", "--mitigation", "prayer"],
+        ["faults", "sweep", "--model", "lenet5", "--kind", "wobble"],
+        ["faults", "sweep", "--model", "lenet5", "--mitigation", "prayer"],
+        ["faults", "sweep", "--model", "lenet5", "--rates", "1e-3..7"],
+        ["faults", "sweep", "--model", "lenet5", "--no-such-option"],
+    ],
+)
+def test_cli_bad_input_is_one_line_exit_2(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    try:
+        code = main(argv)
+    except SystemExit as e:  # argparse's own errors
+        code = int(e.code or 0)
+    assert code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
