@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,12 @@ def add_parser(sub: Any) -> None:
         help="models evaluated at once (local: worker processes; 1 = in this process)",
     )
     p.add_argument("--seed", type=int, default=0, help="optimizer and training seed")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="torch threads per training (default: CPU cores // --jobs; part of the model cache key)",
+    )
     p.add_argument("--dataset", default=None, help="override the space's data set (e.g. digits)")
     p.add_argument("--data-dir", default=None, help="data folder (default $RTMCIM_DATA)")
     p.add_argument("--cache-dir", default=None, help="model cache (default $RTMCIM_CACHE)")
@@ -144,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 cache_dir=args.cache_dir,
                 data_dir=args.data_dir,
+                threads=args.threads or max(1, (os.cpu_count() or 1) // args.jobs),
                 progress=progress,
             )
     finally:

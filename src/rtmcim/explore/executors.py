@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
-import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
@@ -34,9 +33,6 @@ class Executor(Protocol):
     def slots(self) -> int:
         """Evaluations run at once (the optimizer's batch size)."""
         ...
-
-    @property
-    def threads_per_task(self) -> int: ...
 
     def run(self, tasks: Sequence[CandidateTask]) -> Iterator[tuple[int, Outcome]]: ...
 
@@ -61,10 +57,6 @@ class InProcessExecutor:
     @property
     def slots(self) -> int:
         return self._slots
-
-    @property
-    def threads_per_task(self) -> int:
-        return max(1, min(2, os.cpu_count() or 1))
 
     def run(self, tasks: Sequence[CandidateTask]) -> Iterator[tuple[int, Outcome]]:
         for i, t in enumerate(tasks):
@@ -94,10 +86,6 @@ class ProcessExecutor:
     @property
     def slots(self) -> int:
         return self._jobs
-
-    @property
-    def threads_per_task(self) -> int:
-        return max(1, (os.cpu_count() or 1) // self._jobs)
 
     def run(self, tasks: Sequence[CandidateTask]) -> Iterator[tuple[int, Outcome]]:
         futs = {self._pool.submit(run_task, t): i for i, t in enumerate(tasks)}
@@ -154,10 +142,6 @@ class DaskExecutor:
     @property
     def slots(self) -> int:
         return self._slots
-
-    @property
-    def threads_per_task(self) -> int:
-        return 1
 
     def run(self, tasks: Sequence[CandidateTask]) -> Iterator[tuple[int, Outcome]]:
         from distributed import as_completed

@@ -41,6 +41,7 @@ from rtmcim.nn.spec import content_hash
 
 SUMMARY_VERSION = 1
 FAILED_REASON = "failed_reason"
+MAX_REPEATS = 200  # proposals in a row that repeat evaluated models: the optimizer has converged
 
 
 @dataclass(frozen=True)
@@ -203,12 +204,18 @@ def _recover(study: Any, out_dir: Path) -> int:
 
 
 def _finished(study: Any) -> tuple[int, int, dict[str, int]]:
-    """(complete, failed on purpose, params key -> completed trial number)."""
+    """(models evaluated, models failed on purpose, params key -> the trial that ran them).
+
+    A trial that reused another's results (``same_as``) is not counted: the
+    budget is a number of distinct models.
+    """
     from optuna.trial import TrialState
 
     complete = failed = 0
     by_params: dict[str, int] = {}
     for t in study.get_trials(deepcopy=False):
+        if "same_as" in t.user_attrs:
+            continue
         if t.state == TrialState.COMPLETE:
             complete += 1
             by_params.setdefault(_params_key(t.params), t.number)
@@ -232,9 +239,14 @@ def run_study(
     seed: int = 0,
     cache_dir: str | None = None,
     data_dir: str | None = None,
+    threads: int = 1,
     progress: Callable[[StudyEvent], None] | None = None,
 ) -> StudyRun:
-    """Run (or resume) the study until ``budget`` model trials are finished."""
+    """Run (or resume) the study until ``budget`` model trials are finished.
+
+    ``threads`` is the torch thread count of each training (part of the model
+    cache key): give the same value to reproduce a study on another executor.
+    """
     from optuna.trial import TrialState
 
     t_start = time.perf_counter()
@@ -246,8 +258,8 @@ def run_study(
     total = budget if budget is not None else cfg.budget
     if total < 1:
         raise ConfigError("must be at least 1", key="--budget", value=total)
-    if cfg.sampler == "grid":
-        total = min(total, model_grid_size(cfg.model))
+    # the budget counts distinct models: never more than the model half holds
+    total = min(total, model_grid_size(cfg.model))
     _write_study_json(out, space, url, study.study_name, seed, total)
     _recover(study, out)
 
@@ -265,16 +277,17 @@ def run_study(
             seed=seed,
             cache_dir=cache_dir,
             data_dir=data_dir,
-            threads=executor.threads_per_task,
+            threads=threads,
         )
 
     emit("start", f"{len(space.hw_points)} hardware points per model; {executor.describe()}")
     need_reference = not (out / "reference.json").exists()
     new = 0
+    reused_in_a_row = 0
     while True:
         complete, failed, by_params = _finished(study)
         remaining = total - complete - failed
-        if remaining <= 0:
+        if remaining <= 0 or reused_in_a_row > MAX_REPEATS:
             break
         batch: list[tuple[Any, dict[str, Any]]] = []
         for _ in range(min(executor.slots, remaining)):
@@ -284,7 +297,9 @@ def run_study(
             if prev is not None:
                 _reuse(study, trial, prev)
                 emit("reused", f"trial {trial.number} = trial {prev} (same model)", trial.number)
+                reused_in_a_row += 1
                 continue
+            reused_in_a_row = 0
             batch.append((trial, params))
         if not batch:
             continue

@@ -136,7 +136,9 @@ def build_report(folder: str | Path) -> Report:
         res.points, front, trials_by, res.reference, pdir / "accuracy_vs_energy.png"
     )
     if evals:
-        files["plots/layer_energy.png"] = plots.layer_breakdown(evals, pdir / "layer_energy.png")
+        files["plots/layer_energy.png"] = plots.layer_breakdown(
+            _merge_labels(chosen, evals), pdir / "layer_energy.png"
+        )
     heat = _heatmap_grid(res, chosen[headline_label]) if headline_label else None
     if heat is not None:
         grid, ports, doms = heat
@@ -187,6 +189,17 @@ def build_report(folder: str | Path) -> Report:
         _html(res, summary, front_tab, trials_tab, files, arch_for_sources), encoding="utf-8"
     )
     return Report(out, files, summary)
+
+
+def _merge_labels(chosen: dict[str, dict[str, Any]], evals: dict[str, Any]) -> dict[str, Any]:
+    """One panel per distinct design: labels of the same point are joined."""
+    by_point: dict[tuple[int, int], list[str]] = {}
+    for label, p in chosen.items():
+        by_point.setdefault((p["trial"], p["point"]), []).append(label)
+    out = {" / ".join(labels): evals[labels[0]] for labels in by_point.values()}
+    if "default design" in evals:
+        out["default design"] = evals["default design"]
+    return out
 
 
 def _jsonable(v: Any) -> Any:

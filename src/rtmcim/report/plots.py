@@ -39,6 +39,18 @@ def _val(p: dict[str, Any], o: str) -> float:
     return float(p[COLUMN[o]]) * SCALE.get(o, 1.0)
 
 
+def _axis_val(p: dict[str, Any], o: str) -> float:
+    """Costs span decades: plotted as log10 (drawn on linear axes: log tick layout is slow)."""
+    v = _val(p, o)
+    if o == "accuracy" or OBJECTIVES[o][0] == "maximize":
+        return v
+    return math.log10(v) if v > 0 else math.nan
+
+
+def _axis_label(o: str) -> str:
+    return LABEL[o] if o == "accuracy" or OBJECTIVES[o][0] == "maximize" else f"log10 {LABEL[o]}"
+
+
 def scatter_matrix(
     points: list[dict[str, Any]],
     front: list[dict[str, Any]],
@@ -50,27 +62,25 @@ def scatter_matrix(
     m = len(objectives)
     fig, axes = plt.subplots(m, m, figsize=(2.6 * m, 2.6 * m), squeeze=False)
     feas = [p for p in points if p["feasible"]]
+    cols = {o: np.array([_axis_val(p, o) for p in feas]) for o in objectives}
+    fcols = {o: np.array([_axis_val(p, o) for p in front]) for o in objectives}
     for i, oy in enumerate(objectives):
         for j, ox in enumerate(objectives):
             ax = axes[i][j]
             if i == j:
-                ax.hist([_val(p, ox) for p in feas], bins=30, color="0.7")
-                ax.hist([_val(p, ox) for p in front], bins=30, color="C3", alpha=0.8)
+                ax.hist(cols[ox], bins=30, color="0.7")
+                ax.hist(fcols[ox], bins=30, color="C3", alpha=0.8)
             else:
-                ax.scatter([_val(p, ox) for p in feas], [_val(p, oy) for p in feas], s=3, c="0.75")
-                ax.scatter([_val(p, ox) for p in front], [_val(p, oy) for p in front], s=10, c="C3")
-                if OBJECTIVES[ox][0] == "minimize" and ox != "accuracy":
-                    ax.set_xscale("log")
-                if OBJECTIVES[oy][0] == "minimize" and oy != "accuracy":
-                    ax.set_yscale("log")
+                ax.scatter(cols[ox], cols[oy], s=3, c="0.75", rasterized=True)
+                ax.scatter(fcols[ox], fcols[oy], s=10, c="C3")
             if i == m - 1:
-                ax.set_xlabel(LABEL[ox], fontsize=8)
+                ax.set_xlabel(_axis_label(ox), fontsize=8)
             if j == 0:
-                ax.set_ylabel(LABEL[oy], fontsize=8)
+                ax.set_ylabel(_axis_label(oy), fontsize=8)
             ax.tick_params(labelsize=7)
     fig.suptitle("All feasible designs (grey) and the Pareto front (red)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.07, top=0.94, wspace=0.3, hspace=0.3)
+    fig.savefig(path, dpi=80)
     plt.close(fig)
     return path
 
@@ -174,8 +184,9 @@ def heatmaps(
         ax.set_title(name, fontsize=9)
         for i in range(g.shape[0]):
             for j in range(g.shape[1]):
-                txt = "n/a" if not np.isfinite(g[i, j]) else f"{g[i, j]:.3g}"
-                ax.text(j, i, txt, ha="center", va="center", fontsize=7, color="w")
+                ok = bool(np.isfinite(g[i, j]))
+                txt = f"{g[i, j]:.3g}" if ok else "does not fit"
+                ax.text(j, i, txt, ha="center", va="center", fontsize=7, color="w" if ok else "k")
         fig.colorbar(im, ax=ax)
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()

@@ -10,6 +10,7 @@ overrides: the cost model is cheap and deterministic.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -163,11 +164,16 @@ def chosen_designs(res: Results, front: list[dict[str, Any]]) -> dict[str, dict[
     return out
 
 
+@functools.lru_cache(maxsize=8)
+def _arch(name: str) -> Arch:
+    return load_arch(name)
+
+
 def arch_of(res: Results, point: dict[str, Any]) -> Arch:
     """The arch of a point: the base arch (or the reference arch) with the point's overrides."""
     if point["trial"] == -1:
-        return load_arch(res.space.reference.arch)
-    base = load_arch(res.space.hardware.base)
+        return _arch(res.space.reference.arch)
+    base = _arch(res.space.hardware.base)
     return build_arch(base, {k: point[k] for k in res.sweep_keys})
 
 

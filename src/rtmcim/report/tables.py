@@ -65,6 +65,7 @@ def trial_rows(res: Results) -> list[dict[str, Any]]:
 def point_rows(res: Results, points: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Points with what makes them traceable: model key and spec, arch overrides, base arch, preset."""
     trials = {int(t["number"]): t for t in res.trials}
+    tech = _tech_name(res)
     out = []
     for p in points:
         t = trials[p["trial"]]
@@ -80,7 +81,7 @@ def point_rows(res: Results, points: Sequence[dict[str, Any]]) -> list[dict[str,
         row.update(
             {
                 "base_arch": res.space.hardware.base,
-                "tech": res.space.hardware.base and _tech_name(res),
+                "tech": tech,
                 "model_key": t["model_key"],
                 "spec": json.dumps(t["spec"], sort_keys=True),
             }
@@ -90,6 +91,6 @@ def point_rows(res: Results, points: Sequence[dict[str, Any]]) -> list[dict[str,
 
 
 def _tech_name(res: Results) -> str:
-    from rtmcim.mapping.arch import load_arch
+    from rtmcim.report.results import _arch
 
-    return load_arch(res.space.hardware.base).config.tech
+    return _arch(res.space.hardware.base).config.tech
