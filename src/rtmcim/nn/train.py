@@ -1,0 +1,479 @@
+"""Training: float pre-training, then quantization-aware fine-tuning; cached on disk.
+
+Recipe (defaults of :class:`TrainConfig`): Adam, batch 128, cosine-decayed
+learning rate; ``epochs`` float epochs (lr 2e-3), BN folded, activation scales
+initialized on the first batch, then ``qat_epochs`` fake-quantized epochs
+(lr 5e-4). Inputs are the [0, 1] images, unnormalized, so that the integer
+graph's input is the image's own pixels.
+
+Determinism: the run happens inside :func:`deterministic` (seeded torch RNG in a
+forked RNG state, deterministic algorithms, a fixed number of threads, all
+restored afterwards); batches are shuffled by a ``torch.Generator`` seeded with
+``seed + epoch``. Same seed, same machine -> same weights.
+
+Cache: results live in ``$RTMCIM_CACHE`` (default ``~/.cache/rtmcim``) under
+``models/<key>/`` where ``key`` is the sha256 of the canonical JSON of (spec,
+bit widths, data set fingerprint, hyper-parameters, package version). The float
+pre-training has its own key (no bit widths), so sweeping bit widths pre-trains
+once. Each entry holds ``model.pt`` (a state dict, read back only with
+``torch.load(..., weights_only=True)``), ``meta.json``, ``spec.yaml`` and the
+integer graph (``intgraph.json`` + ``intgraph.npz``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from pydantic import Field
+
+import rtmcim
+from rtmcim.config import Frozen, validate
+from rtmcim.errors import DataError
+from rtmcim.nn.data import Dataset, describe, load_dataset
+from rtmcim.nn.intgraph import IntGraph, load_intgraph, save_intgraph
+from rtmcim.nn.quant import QNet, export_intgraph
+from rtmcim.nn.reference import run_reference
+from rtmcim.nn.spec import NetSpec, check_bits, check_shapes, content_hash, parse_spec
+from rtmcim.nn.zoo import resolve_spec
+
+
+class TrainConfig(Frozen):
+    """Hyper-parameters of one training run (all part of the cache key)."""
+
+    epochs: int = Field(default=8, ge=0, le=1000)
+    qat_epochs: int | None = Field(default=None, ge=0, le=1000)
+    batch_size: int = Field(default=128, ge=1, le=65536)
+    lr: float = Field(default=2e-3, gt=0, le=1.0)
+    qat_lr: float = Field(default=5e-4, gt=0, le=1.0)
+    weight_decay: float = Field(default=0.0, ge=0, le=1.0)
+    seed: int = Field(default=0, ge=0)
+    early_stop: int | None = Field(default=None, ge=1, le=1000)
+    val_fraction: float = Field(default=0.1, gt=0, lt=0.5)
+    act_scale: Literal["learned", "ema"] = "learned"
+    threads: int = Field(default=2, ge=1, le=256)
+
+    @property
+    def qat(self) -> int:
+        return self.epochs if self.qat_epochs is None else self.qat_epochs
+
+    def float_part(self) -> dict[str, Any]:
+        keep = ("epochs", "batch_size", "lr", "weight_decay", "seed", "early_stop", "val_fraction")
+        d = self.model_dump(mode="json")
+        return {k: d[k] for k in keep}
+
+
+@dataclass(frozen=True)
+class TrainEvent:
+    """Progress of training, passed to the optional ``progress`` callback."""
+
+    phase: str  # "float" | "qat" | "export"
+    epoch: int  # 1-based
+    epochs: int
+    step: int  # 1-based within the epoch
+    steps: int
+    loss: float
+
+
+Progress = Callable[[TrainEvent], None]
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A trained, quantized model: the torch network, its integer graph and its scores."""
+
+    spec: NetSpec
+    dataset: str
+    wbits: int
+    abits: int
+    config: TrainConfig
+    net: QNet
+    graph: IntGraph
+    float_accuracy: float
+    qat_accuracy: float
+    int_accuracy: float
+    agreement: float
+    key: str
+    folder: Path | None  # the cache entry (None when trained with use_cache=False)
+    cached: bool
+    history: tuple[dict[str, Any], ...]
+    data: dict[str, Any]  # description of the data set (name, shape, classes, sizes, source)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "model": self.spec.name,
+            "dataset": self.dataset,
+            "wbits": self.wbits,
+            "abits": self.abits,
+            "float_accuracy": self.float_accuracy,
+            "qat_accuracy": self.qat_accuracy,
+            "int_accuracy": self.int_accuracy,
+            "agreement": self.agreement,
+            "key": self.key,
+            "cached": self.cached,
+        }
+
+
+def cache_root(cache_dir: str | Path | None = None) -> Path:
+    """``cache_dir``, else ``$RTMCIM_CACHE``, else ``~/.cache/rtmcim`` (never inside the package)."""
+    if cache_dir is not None:
+        return Path(cache_dir)
+    env = os.environ.get("RTMCIM_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "rtmcim"
+
+
+@contextlib.contextmanager
+def deterministic(seed: int, threads: int) -> Iterator[None]:
+    """Seed torch and force deterministic CPU kernels; restore global torch state after."""
+    prev_threads = torch.get_num_threads()
+    prev_det = torch.are_deterministic_algorithms_enabled()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(True)
+        try:
+            yield
+        finally:
+            torch.use_deterministic_algorithms(prev_det)
+            torch.set_num_threads(prev_threads)
+
+
+def accuracy(net: torch.nn.Module, x: np.ndarray, y: np.ndarray, batch: int = 1000) -> float:
+    return float((predict(net, x, batch) == y).mean()) if len(y) else 0.0
+
+
+def predict(net: torch.nn.Module, x: np.ndarray, batch: int = 1000) -> np.ndarray:
+    net.eval()
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(x), batch):
+            out.append(net(torch.from_numpy(x[i : i + batch])).argmax(1).numpy())
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def _epochs(
+    net: QNet,
+    x: np.ndarray,
+    y: np.ndarray,
+    val: tuple[np.ndarray, np.ndarray] | None,
+    *,
+    epochs: int,
+    lr: float,
+    cfg: TrainConfig,
+    phase: str,
+    progress: Progress | None,
+    history: list[dict[str, Any]],
+) -> None:
+    if epochs == 0:
+        return
+    opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=cfg.weight_decay)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    n = len(xt)
+    steps = math.ceil(n / cfg.batch_size)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, epochs * steps))
+    best: tuple[float, dict[str, torch.Tensor]] | None = None
+    stale = 0
+    for ep in range(epochs):
+        t0 = time.perf_counter()
+        net.train()
+        g = torch.Generator().manual_seed(cfg.seed * 1000 + ep + (500 if phase == "qat" else 0))
+        perm = torch.randperm(n, generator=g)
+        total = 0.0
+        for k in range(steps):
+            idx = perm[k * cfg.batch_size : (k + 1) * cfg.batch_size]
+            loss = F.cross_entropy(net(xt[idx]), yt[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += float(loss.detach()) * len(idx)
+            if progress is not None:
+                progress(TrainEvent(phase, ep + 1, epochs, k + 1, steps, float(loss.detach())))
+        rec: dict[str, Any] = {
+            "phase": phase,
+            "epoch": ep + 1,
+            "loss": total / n,
+            "seconds": time.perf_counter() - t0,
+        }
+        if val is not None and cfg.early_stop is not None:
+            acc = accuracy(net, *val)
+            rec["val_accuracy"] = acc
+            if best is None or acc > best[0]:
+                best = (acc, {k: v.detach().clone() for k, v in net.state_dict().items()})
+                stale = 0
+            else:
+                stale += 1
+            history.append(rec)
+            if stale >= cfg.early_stop:
+                break
+        else:
+            history.append(rec)
+    if best is not None:
+        net.load_state_dict(best[1])
+
+
+def _split(
+    ds: Dataset, cfg: TrainConfig
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    if cfg.early_stop is None:
+        return ds.x_train, ds.y_train, None
+    rng = np.random.default_rng(cfg.seed)
+    perm = rng.permutation(len(ds.x_train))
+    nv = max(1, int(len(perm) * cfg.val_fraction))
+    vi, ti = np.sort(perm[:nv]), np.sort(perm[nv:])
+    return ds.x_train[ti], ds.y_train[ti], (ds.x_train[vi], ds.y_train[vi])
+
+
+def train_model(
+    model: str | Path | dict[str, Any] | NetSpec,
+    dataset: str | Dataset = "fashion-mnist",
+    wbits: int = 8,
+    abits: int = 8,
+    epochs: int = 8,
+    seed: int = 0,
+    *,
+    data_dir: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+    **hyper: Any,
+) -> TrainedModel:
+    """Train (or fetch from the cache) a QAT model and export its integer graph.
+
+    ``model`` is a zoo name, a spec file, plain spec data or a NetSpec;
+    ``dataset`` a data set name, an .npz path or a loaded :class:`Dataset`;
+    ``hyper`` are further :class:`TrainConfig` fields (``qat_epochs``,
+    ``batch_size``, ``lr``, ``early_stop``, ...). Raises ConfigError / DataError
+    on bad input, before any training.
+    """
+    spec = resolve_spec(model)
+    wbits, abits = check_bits(wbits, abits)
+    cfg = validate(TrainConfig, {"epochs": epochs, "seed": seed, **hyper})
+    ds = dataset if isinstance(dataset, Dataset) else load_dataset(dataset, data_dir)
+    check_shapes(spec, ds.info.shape, ds.info.classes)
+    base = {
+        "spec": spec.canonical(),
+        "data": {"name": ds.info.name, "sha256": ds.fingerprint()},
+        "version": rtmcim.__version__,
+    }
+    float_key = content_hash({**base, "stage": "float", "hyper": cfg.float_part()})
+    key = content_hash(
+        {
+            **base,
+            "stage": "qat",
+            "wbits": wbits,
+            "abits": abits,
+            "hyper": cfg.model_dump(mode="json"),
+        }
+    )
+    root = cache_root(cache_dir) / "models"
+    folder = root / key
+    if use_cache and (folder / "meta.json").exists():
+        try:
+            tm = load_trained(folder)
+            return _replace_cached(tm)
+        except DataError:
+            shutil.rmtree(folder, ignore_errors=True)  # corrupt entry: retrain
+
+    history: list[dict[str, Any]] = []
+    with deterministic(cfg.seed, cfg.threads):
+        net = QNet(spec, ds.info.shape, ds.info.classes, wbits, abits, cfg.act_scale)
+        x, y, val = _split(ds, cfg)
+        ffolder = root / f"float-{float_key}"
+        fstate = ffolder / "model.pt"
+        if use_cache and fstate.exists() and (ffolder / "meta.json").exists():
+            state = torch.load(fstate, weights_only=True)
+            fmeta = json.loads((ffolder / "meta.json").read_text())
+            net.load_state_dict(state)
+            history.extend(fmeta["history"])
+            float_acc = float(fmeta["float_accuracy"])
+        else:
+            _epochs(
+                net,
+                x,
+                y,
+                val,
+                epochs=cfg.epochs,
+                lr=cfg.lr,
+                cfg=cfg,
+                phase="float",
+                progress=progress,
+                history=history,
+            )
+            float_acc = accuracy(net, ds.x_test, ds.y_test)
+            if use_cache:
+                _atomic_write(ffolder, lambda d: _write_float(d, net, float_acc, history))
+        net.enable_quant()
+        _calibrate(net, x, cfg)
+        _epochs(
+            net,
+            x,
+            y,
+            val,
+            epochs=cfg.qat,
+            lr=cfg.qat_lr,
+            cfg=cfg,
+            phase="qat",
+            progress=progress,
+            history=history,
+        )
+        net.eval()
+        qpred = predict(net, ds.x_test)
+    meta = {
+        "model": spec.name,
+        "spec_sha256": spec.content_hash(),
+        "dataset": ds.info.name,
+        "wbits": wbits,
+        "abits": abits,
+        "key": key,
+    }
+    graph = export_intgraph(net, meta)
+    ipred = run_reference(graph, ds.x_test, keep_activations=False).predictions
+    qat_acc = float((qpred == ds.y_test).mean())
+    int_acc = float((ipred == ds.y_test).mean())
+    agree = float((ipred == qpred).mean())
+    tm = TrainedModel(
+        spec=spec,
+        dataset=ds.info.name,
+        wbits=wbits,
+        abits=abits,
+        config=cfg,
+        net=net,
+        graph=graph,
+        float_accuracy=float_acc,
+        qat_accuracy=qat_acc,
+        int_accuracy=int_acc,
+        agreement=agree,
+        key=key,
+        folder=folder,
+        cached=False,
+        history=tuple(history),
+        data=describe(ds),
+    )
+    if not use_cache:
+        return TrainedModel(**{**tm.__dict__, "folder": None})
+    _atomic_write(folder, lambda d: save_trained(tm, d))
+    return tm
+
+
+def _calibrate(net: QNet, x: np.ndarray, cfg: TrainConfig) -> None:
+    """Initialize activation scales from one training batch (first-batch calibration)."""
+    net.train()
+    g = torch.Generator().manual_seed(cfg.seed + 7)
+    idx = torch.randperm(len(x), generator=g)[: max(cfg.batch_size, 256)]
+    with torch.no_grad():
+        net(torch.from_numpy(x[idx.numpy()]))
+
+
+def _write_float(d: Path, net: QNet, acc: float, history: list[dict[str, Any]]) -> None:
+    torch.save(net.state_dict(), d / "model.pt")
+    (d / "meta.json").write_text(json.dumps({"float_accuracy": acc, "history": history}, indent=1))
+
+
+def save_trained(tm: TrainedModel, folder: str | Path) -> Path:
+    """Write a trained model folder (what :func:`load_trained` reads); returns the folder."""
+    d = Path(folder)
+    d.mkdir(parents=True, exist_ok=True)
+    torch.save(tm.net.state_dict(), d / "model.pt")
+    save_intgraph(tm.graph, d)
+    (d / "spec.yaml").write_text(tm.spec.to_yaml(), encoding="utf-8")
+    meta = {
+        "rtmcim_version": rtmcim.__version__,
+        "spec": tm.spec.canonical(),
+        "dataset": tm.data,
+        "wbits": tm.wbits,
+        "abits": tm.abits,
+        "config": tm.config.model_dump(mode="json"),
+        "float_accuracy": tm.float_accuracy,
+        "qat_accuracy": tm.qat_accuracy,
+        "int_accuracy": tm.int_accuracy,
+        "agreement": tm.agreement,
+        "key": tm.key,
+        "history": list(tm.history),
+        "in_shape": list(tm.net.in_shape),
+        "classes": tm.net.classes,
+    }
+    (d / "meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    return d
+
+
+def _atomic_write(folder: Path, write: Callable[[Path], object]) -> None:
+    """Write into a temporary sibling, then rename: a crash never leaves half an entry."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        write(tmp)
+        if folder.exists():
+            shutil.rmtree(folder)
+        tmp.rename(folder)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _replace_cached(tm: TrainedModel) -> TrainedModel:
+    return TrainedModel(**{**tm.__dict__, "cached": True})
+
+
+def load_trained(folder: str | Path) -> TrainedModel:
+    """Load a trained model folder (a cache entry or a copy of one)."""
+    d = Path(folder)
+    try:
+        meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
+        spec = parse_spec(meta["spec"], str(d / "meta.json"))
+        cfg = validate(TrainConfig, meta["config"], str(d / "meta.json"))
+        in_shape = tuple(int(v) for v in meta["in_shape"])
+        net = QNet(
+            spec,
+            (in_shape[0], in_shape[1], in_shape[2]),
+            int(meta["classes"]),
+            int(meta["wbits"]),
+            int(meta["abits"]),
+            cfg.act_scale,
+        )
+        net.drop_bn()
+        net.quantized = True
+        state = torch.load(d / "model.pt", weights_only=True)
+        net.load_state_dict(state)
+        net.eval()
+        graph = load_intgraph(d)
+    except FileNotFoundError as exc:
+        raise DataError(
+            "trained model folder is incomplete",
+            source=str(d),
+            hint=f"missing {Path(exc.filename).name if exc.filename else 'a file'}",
+        ) from exc
+    except (KeyError, ValueError, TypeError, RuntimeError, json.JSONDecodeError) as exc:
+        raise DataError(
+            f"trained model folder is corrupt ({exc.__class__.__name__})", source=str(d)
+        ) from exc
+    return TrainedModel(
+        spec=spec,
+        dataset=str(meta["dataset"]["name"]),
+        wbits=int(meta["wbits"]),
+        abits=int(meta["abits"]),
+        config=cfg,
+        net=net,
+        graph=graph,
+        float_accuracy=float(meta["float_accuracy"]),
+        qat_accuracy=float(meta["qat_accuracy"]),
+        int_accuracy=float(meta["int_accuracy"]),
+        agreement=float(meta["agreement"]),
+        key=str(meta["key"]),
+        folder=d,
+        cached=False,
+        history=tuple(meta["history"]),
+        data=dict(meta["dataset"]),
+    )
