@@ -135,9 +135,7 @@ class DaskExecutor:
         workers = client.scheduler_info().get("workers", {})
         threads = sum(int(w.get("nthreads", 1)) for w in workers.values()) or 1
         self._slots = jobs if jobs is not None else threads
-        self._address = scheduler or str(
-            getattr(client, "scheduler", {}) and client.scheduler.address
-        )
+        self._address = scheduler or "a given client"
 
     @property
     def slots(self) -> int:

@@ -186,7 +186,7 @@ def _recover(study: Any, out_dir: Path) -> int:
     requeued = 0
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)):
         if t.state == TrialState.RUNNING:
-            study._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL)
+            study.tell(t.number, state=TrialState.FAIL)
             if t.params:
                 study.enqueue_trial(t.params, skip_if_exists=True)
                 requeued += 1

@@ -98,20 +98,25 @@ def accuracy_vs_energy(
     markers = {2: "v", 3: "<", 4: "o", 5: ">", 6: "s", 7: "p", 8: "D"}
     colors = {2: "C0", 3: "C4", 4: "C1", 5: "C5", 6: "C2", 7: "C6", 8: "C3"}
     feas = [p for p in points if p["feasible"]]
-    ax.scatter([p["energy_pj"] / 1e3 for p in feas], [p["accuracy"] for p in feas], s=2, c="0.85")
-    seen: set[tuple[int, int]] = set()
+    ax.scatter(
+        [p["energy_pj"] / 1e3 for p in feas],
+        [p["accuracy"] for p in feas],
+        s=2,
+        c="0.85",
+        rasterized=True,
+    )
+    groups: dict[tuple[int, int], list[dict[str, Any]]] = {}
     for p in front:
         t = trials[p["trial"]]
-        wb, ab = int(t["wbits"]), int(t["abits"])
-        lab = None if (wb, ab) in seen else f"W{wb}/A{ab}"
-        seen.add((wb, ab))
+        groups.setdefault((int(t["wbits"]), int(t["abits"])), []).append(p)
+    for (wb, ab), pts in sorted(groups.items()):
         ax.scatter(
-            p["energy_pj"] / 1e3,
-            p["accuracy"],
+            [p["energy_pj"] / 1e3 for p in pts],
+            [p["accuracy"] for p in pts],
             marker=markers.get(wb, "o"),
             c=colors.get(ab, "k"),
             s=28,
-            label=lab,
+            label=f"W{wb}/A{ab}",
             edgecolors="k",
             linewidths=0.3,
         )

@@ -126,14 +126,26 @@ def load_results(folder: str | Path) -> Results:
 
 
 def pareto_points(res: Results) -> list[dict[str, Any]]:
-    """The global Pareto front of the feasible points over the space's objectives."""
-    feas = [p for p in res.points if p["feasible"]]
-    if not feas:
-        return []
+    """The global Pareto front of the feasible points over the space's objectives.
+
+    Taken in two steps: each model's own front first (a point dominated inside
+    its model is dominated globally), then the front of their union.
+    """
     objs = res.objectives
-    vals = np.array([[p[COLUMN[o]] for o in objs] for p in feas], dtype=float)
-    mask = pareto_mask(vals, maximize_flags(objs))
-    front = [p for p, m in zip(feas, mask, strict=True) if m]
+    mx = maximize_flags(objs)
+
+    def front_of(pts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not pts:
+            return []
+        vals = np.array([[p[COLUMN[o]] for o in objs] for p in pts], dtype=float)
+        return [p for p, m in zip(pts, pareto_mask(vals, mx), strict=True) if m]
+
+    by_trial: dict[int, list[dict[str, Any]]] = {}
+    for p in res.points:
+        if p["feasible"]:
+            by_trial.setdefault(p["trial"], []).append(p)
+    local = [q for pts in by_trial.values() for q in front_of(pts)]
+    front = front_of(local)
     return sorted(front, key=lambda p: (-p["accuracy"], p["energy_pj"], p["trial"], p["point"]))
 
 
