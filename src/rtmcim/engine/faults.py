@@ -32,7 +32,11 @@ Mitigations (:class:`Mitigation`, combinable with ``+``):
     reads the marker under the port (one read cycle, ``MARKER_TRACKS`` bits),
     compares it with the expected code in CMOS and re-shifts by the decoded
     misalignment (-1, +1, or +2 for an ambiguous 2). Misalignments that are a
-    multiple of 4 are not seen.
+    multiple of 4 are not seen. (Position-error detection by extra marker
+    domains read beside the data follows p-ECC, Zhang et al., "Hi-fi
+    playback: tolerating position errors in shift operations of racetrack
+    memory", ISCA 2015; the mod-4 code is the simplest such code that tells
+    -1 from +1.)
 ``tmr_msb[:B]``
     the top B bits of every weight (default 2) are stored twice more in
     replica MUs that shift in lockstep with the weight MUs but fail
