@@ -18,7 +18,17 @@ from rtmcim.errors import RtmcimError
 
 # Order here is the order in --help.
 # Verb modules must import heavy libraries (torch, optuna, dask) inside run(), so --help stays fast.
-VERBS: tuple[str, ...] = ("tech", "memory", "circuits", "train", "evaluate", "simulate", "faults")
+VERBS: tuple[str, ...] = (
+    "tech",
+    "memory",
+    "circuits",
+    "train",
+    "evaluate",
+    "simulate",
+    "faults",
+    "explore",
+    "report",
+)
 
 
 class _Parser(argparse.ArgumentParser):
