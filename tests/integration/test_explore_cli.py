@@ -237,3 +237,18 @@ def test_report_of_a_folder_that_is_not_a_results_folder(
     assert main(["report", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "study.json" in err
+
+
+def test_a_folder_of_another_study_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    space = write_space(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "study.json").write_text('{"study_name": "rtmcim-other-0123456789ab-s0"}')
+    code = main(["explore", str(space), "--out", str(out), "--no-progress"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1 and "--out" in err and "another study" in err
+    assert (out / "study.json").read_text() == '{"study_name": "rtmcim-other-0123456789ab-s0"}'
+    assert not (out / "study.db").exists()

@@ -251,6 +251,8 @@ def run_study(
 
     t_start = time.perf_counter()
     out = Path(out_dir)
+    name = study_name(space, seed)
+    _check_folder(out, name)
     out.mkdir(parents=True, exist_ok=True)
     url = storage or default_storage(out)
     study = open_study(space, url, seed)
@@ -260,7 +262,7 @@ def run_study(
         raise ConfigError("must be at least 1", key="--budget", value=total)
     # the budget counts distinct models: never more than the model half holds
     total = min(total, model_grid_size(cfg.model))
-    _write_study_json(out, space, url, study.study_name, seed, total)
+    _write_study_json(out, space, url, name, seed, total)
     _recover(study, out)
 
     def emit(kind: str, msg: str = "", number: int = -1) -> None:
@@ -281,7 +283,8 @@ def run_study(
         )
 
     emit("start", f"{len(space.hw_points)} hardware points per model; {executor.describe()}")
-    need_reference = not (out / "reference.json").exists()
+    ref_file = out / "reference.json"
+    need_reference = not (ref_file.exists() and (out / "trials" / "reference.json").exists())
     new = 0
     reused_in_a_row = 0
     while True:
@@ -290,16 +293,23 @@ def run_study(
         if remaining <= 0 or reused_in_a_row > MAX_REPEATS:
             break
         batch: list[tuple[Any, dict[str, Any]]] = []
+        twins: list[tuple[Any, str]] = []  # proposals repeating one earlier in this batch
+        in_batch: set[str] = set()
         for _ in range(min(executor.slots, remaining)):
             trial = study.ask()
             params = suggest(trial, space)
-            prev = by_params.get(_params_key(params))
+            key = _params_key(params)
+            prev = by_params.get(key)
             if prev is not None:
                 _reuse(study, trial, prev)
                 emit("reused", f"trial {trial.number} = trial {prev} (same model)", trial.number)
                 reused_in_a_row += 1
                 continue
+            if key in in_batch:
+                twins.append((trial, key))
+                continue
             reused_in_a_row = 0
+            in_batch.add(key)
             batch.append((trial, params))
         if not batch:
             continue
@@ -345,11 +355,34 @@ def run_study(
                 f"train {res.train_s:.1f}s sweep {res.sweep_s:.1f}s",
                 trial.number,
             )
+        if twins:
+            _, _, by_params = _finished(study)
+            for trial, key in twins:
+                _reuse(study, trial, by_params[key])
+                emit("reused", f"trial {trial.number} = trial {by_params[key]} (same model)")
     complete, failed, _ = _finished(study)
     emit("done")
     return StudyRun(
         out, study.study_name, url, complete, failed, new, time.perf_counter() - t_start
     )
+
+
+def _check_folder(out: Path, name: str) -> None:
+    """Refuse a results folder that holds another study: its results would be mixed or lost."""
+    sj = out / "study.json"
+    if not sj.is_file():
+        return
+    try:
+        other = json.loads(sj.read_text(encoding="utf-8")).get("study_name")
+    except (json.JSONDecodeError, AttributeError):
+        other = None
+    if other != name:
+        raise ConfigError(
+            f"the results folder holds another study ({other}, not {name})",
+            key="--out",
+            value=str(out),
+            hint="the space, data set or seed differ: give a new --out folder",
+        )
 
 
 def _reuse(study: Any, trial: Any, prev: int) -> None:
