@@ -190,7 +190,7 @@ def heatmaps(
         for i in range(g.shape[0]):
             for j in range(g.shape[1]):
                 ok = bool(np.isfinite(g[i, j]))
-                txt = f"{g[i, j]:.3g}" if ok else "does not fit"
+                txt = f"{g[i, j]:.4g}" if ok else "does not fit"
                 ax.text(j, i, txt, ha="center", va="center", fontsize=7, color="w" if ok else "k")
         fig.colorbar(im, ax=ax)
     fig.suptitle(title, fontsize=9)
