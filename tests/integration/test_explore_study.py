@@ -50,20 +50,18 @@ def trials_of(space: Space, out: Path, seed: int = 3) -> list[tuple[int, dict[st
 
 @pytest.mark.slow
 def test_dask_study_equals_local_study(tmp_path: Path, tiny: Space) -> None:
-    from distributed import Client, LocalCluster
+    from distributed import LocalCluster
 
     space = tiny
     runs = {}
     local = InProcessExecutor(slots=2)
     run_study(space, tmp_path / "local", local, seed=3, cache_dir=str(tmp_path / "c1"))
     runs["local"] = trials_of(space, tmp_path / "local")
-    with (
-        LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
-        ) as cl,
-        Client(cl) as client,
-    ):
-        ex = DaskExecutor(client=client, jobs=2)
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cl:
+        # by address, as 'rtmcim explore --executor dask --scheduler ADDR' does
+        ex = DaskExecutor(cl.scheduler_address, jobs=2)
         r = run_study(space, tmp_path / "dask", ex, seed=3, cache_dir=str(tmp_path / "c2"))
         ex.close()
     assert r.completed == 4

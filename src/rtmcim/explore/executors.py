@@ -146,7 +146,8 @@ class DaskExecutor:
 
         futs = [self._client.submit(run_task, t, pure=False) for t in tasks]
         index = {f.key: i for i, f in enumerate(futs)}
-        for f in as_completed(futs):
+        # the loop of our own client: it is not the process's default client
+        for f in as_completed(futs, loop=self._client.loop):
             yield index[f.key], f.result()
 
     def close(self) -> None:
