@@ -252,3 +252,22 @@ def test_a_folder_of_another_study_is_refused(
     assert len(err.splitlines()) == 1 and "--out" in err and "another study" in err
     assert (out / "study.json").read_text() == '{"study_name": "rtmcim-other-0123456789ab-s0"}'
     assert not (out / "study.db").exists()
+
+
+@pytest.mark.slow
+def test_report_when_the_default_design_does_not_fit(explored: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from rtmcim.report import build_report
+
+    d = tmp_path / "copy"
+    shutil.copytree(explored, d)
+    (d / "trials" / "reference-points.csv").write_text(
+        "point,feasible,reason\n0,False,CapacityError: weights need 9 words per PE\n"
+    )
+    rep = build_report(d)
+    assert rep.summary["reference"] is None
+    assert all(c["vs_default"] is None for c in rep.summary["chosen"])
+    html = (d / "report.html").read_text()
+    assert "no figures in this run (CapacityError" in html
+    assert "Technology sources" in html

@@ -16,6 +16,7 @@ from rtmcim.report import html, plots
 from rtmcim.report.results import (
     Results,
     arch_of,
+    base_arch,
     baselines_for,
     chosen_designs,
     evaluate_point,
@@ -183,7 +184,7 @@ def build_report(folder: str | Path) -> Report:
     files["summary.json"] = out / "summary.json"
     files["summary.json"].write_text(text, encoding="utf-8")
 
-    arch_for_sources = arch_of(res, ref_pt) if ref_pt is not None else None
+    arch_for_sources = arch_of(res, ref_pt) if ref_pt is not None else base_arch(res)
     files["report.html"] = out / "report.html"
     files["report.html"].write_text(
         _html(res, summary, front_tab, trials_tab, files, arch_for_sources), encoding="utf-8"
@@ -310,7 +311,8 @@ def _html(
             f"({ref['accuracy']:.4f}); the chosen designs below trade accuracy for cost.</p>"
         )
     else:
-        verdict = "<p>The default design was not evaluated in this run.</p>"
+        why = res.reference.get("reason", "") if res.reference else "not evaluated yet"
+        verdict = f"<p>The default design has no figures in this run ({html.esc(why)}).</p>"
     sections.append(
         (
             "Chosen designs",

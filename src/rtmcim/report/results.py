@@ -121,7 +121,10 @@ def load_results(folder: str | Path) -> Results:
     if rf.is_file() and (tdir / "reference-points.csv").is_file():
         reference = json.loads(rf.read_text(encoding="utf-8"))
         ref_pts = _read_points(tdir / "reference-points.csv", -1, [])
-        reference["point"] = ref_pts[0] if ref_pts else None
+        # a reference that does not fit its own arch has no figures to compare with
+        ok = bool(ref_pts) and not math.isnan(ref_pts[0]["energy_pj"])
+        reference["point"] = ref_pts[0] if ok else None
+        reference["reason"] = ref_pts[0]["reason"] if ref_pts else "not evaluated"
     return Results(d, study, space, trials, points, reference)
 
 
@@ -179,6 +182,10 @@ def chosen_designs(res: Results, front: list[dict[str, Any]]) -> dict[str, dict[
 @functools.lru_cache(maxsize=8)
 def _arch(name: str) -> Arch:
     return load_arch(name)
+
+
+def base_arch(res: Results) -> Arch:
+    return _arch(res.space.hardware.base)
 
 
 def arch_of(res: Results, point: dict[str, Any]) -> Arch:
