@@ -44,7 +44,7 @@ test: venv data lint typecheck
 # The main job: co-explore racetrack hardware and CNN models on Fashion-MNIST (default space,
 # <= 15 min on 2 cores); prints the best designs and the path of report.html.
 run: venv data
-	$(RTMCIM) explore --preset default --out results/default
+	$(RTMCIM) explore --preset default --jobs 2 --out results/default
 
 bench: venv data
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
