@@ -30,7 +30,7 @@ def test_evaluate_json_has_totals_layers_and_baselines(
     assert s["energy_per_inference_uJ"] > 0 and s["latency_per_inference_us"] > 0
     assert s["preset"] == "rtm-32nm-array" and s["arch"] == "default"
     assert 0 < s["compute_fraction_of_bank_area_pct"] < 100
-    assert [r["layer"] for r in data["layers"]][0] == "conv0"
+    assert data["layers"][0]["layer"] == "conv0"
     total = sum(r["energy_nJ"] for r in data["layers"])
     assert total == pytest.approx(s["energy_per_inference_uJ"] * 1e3)
 
