@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rtmcim.mapping.layer_cost import Evaluation
+from rtmcim.mapping.metrics import PerInference
 from rtmcim.tally import Tally
-from rtmcim.tech import ENERGY_CLASSES, Tech, price
+from rtmcim.tech import Tech, price
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,13 @@ def priced_row(
 
 
 @dataclass(frozen=True)
-class BaselineResult:
+class BaselineResult(PerInference):
     """One baseline design running one workload for one inference.
 
     ``figures`` holds named numbers reported beside the totals (units in the
     keys), e.g. the per-MAC energy under the gate model and under Horowitz's.
+    Totals and derived metrics come from
+    :class:`~rtmcim.mapping.metrics.PerInference`, as for the RTM evaluation.
     """
 
     name: str
@@ -58,56 +61,6 @@ class BaselineResult:
     area_um2: dict[str, float]
     leakage_mw: float
     figures: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def macs(self) -> int:
-        return sum(r.macs for r in self.layers)
-
-    @property
-    def latency_ns(self) -> float:
-        return sum(r.latency_ns for r in self.layers)
-
-    @property
-    def energy_pj(self) -> dict[str, float]:
-        tot = dict.fromkeys(ENERGY_CLASSES, 0.0)
-        for r in self.layers:
-            for k, v in r.energy_pj.items():
-                tot[k] += v
-        return tot
-
-    @property
-    def total_energy_pj(self) -> float:
-        return sum(self.energy_pj.values())
-
-    @property
-    def total_area_um2(self) -> float:
-        return sum(self.area_um2.values())
-
-    @property
-    def tally(self) -> Tally:
-        return sum((r.tally for r in self.layers), Tally())
-
-    @property
-    def inferences_per_s(self) -> float:
-        return 1e9 / self.latency_ns if self.latency_ns else math.inf
-
-    @property
-    def tops_per_w(self) -> float:
-        """2 ops per MAC; (ops / J) / 1e12 = (2 MACs / pJ), as in Evaluation."""
-        e = self.total_energy_pj
-        return 2 * self.macs / e if e else math.inf
-
-    @property
-    def gops_per_mm2(self) -> float:
-        gops = 2 * self.macs / self.latency_ns if self.latency_ns else math.inf
-        return gops / (self.total_area_um2 / 1e6)
-
-    @property
-    def peak_power_mw(self) -> float:
-        """Largest layer-average power (pJ/ns = mW)."""
-        return max(
-            (r.total_energy_pj / r.latency_ns for r in self.layers if r.latency_ns), default=0.0
-        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (str, float, dict, list) for JSON/CSV writers; units in the keys."""

@@ -35,12 +35,13 @@ import numpy as np
 from rtmcim.circuits.mac import mac_cost
 from rtmcim.mapping import cmos_ops
 from rtmcim.mapping.arch import Arch
+from rtmcim.mapping.metrics import PerInference
 from rtmcim.mapping.place import LayerPlacement, Placement, place, word_locations
 from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload
 from rtmcim.memory.organization import htree_mm
 from rtmcim.memory.track import shift_steps_vectorized
 from rtmcim.tally import Tally
-from rtmcim.tech import ENERGY_CLASSES, latency_ns, price
+from rtmcim.tech import latency_ns, price
 
 MULT_BITS = 16  # requantization multiplier width (rtmcim.nn.intgraph.MULT_BITS)
 
@@ -64,8 +65,12 @@ class LayerCost:
 
 
 @dataclass(frozen=True)
-class Evaluation:
-    """A workload on an arch: per-layer costs and totals for one inference."""
+class Evaluation(PerInference):
+    """A workload on an arch: per-layer costs and totals for one inference.
+
+    Totals and derived metrics (energy, latency, TOPS/W, GOPS/mm², peak power)
+    come from :class:`~rtmcim.mapping.metrics.PerInference`.
+    """
 
     arch: Arch
     workload: Workload
@@ -73,56 +78,6 @@ class Evaluation:
     layers: tuple[LayerCost, ...]
     leakage_mw: float
     area_um2: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def latency_ns(self) -> float:
-        return sum(lc.latency_ns for lc in self.layers)
-
-    @property
-    def energy_pj(self) -> dict[str, float]:
-        tot = dict.fromkeys(ENERGY_CLASSES, 0.0)
-        for lc in self.layers:
-            for k, v in lc.energy_pj.items():
-                tot[k] += v
-        return tot
-
-    @property
-    def total_energy_pj(self) -> float:
-        return sum(self.energy_pj.values())
-
-    @property
-    def macs(self) -> int:
-        return self.workload.macs
-
-    @property
-    def total_area_um2(self) -> float:
-        return sum(self.area_um2.values())
-
-    @property
-    def inferences_per_s(self) -> float:
-        return 1e9 / self.latency_ns if self.latency_ns else math.inf
-
-    @property
-    def tops_per_w(self) -> float:
-        """2 ops per MAC; (ops / J) / 1e12 = (2 MACs / pJ)."""
-        e = self.total_energy_pj
-        return 2 * self.macs / e if e else math.inf
-
-    @property
-    def gops_per_mm2(self) -> float:
-        gops = 2 * self.macs / self.latency_ns  # ops per ns = Gops/s
-        return gops / (self.total_area_um2 / 1e6)
-
-    @property
-    def peak_power_mw(self) -> float:
-        """Largest layer-average power (pJ/ns = mW)."""
-        return max(
-            (lc.total_energy_pj / lc.latency_ns for lc in self.layers if lc.latency_ns), default=0.0
-        )
-
-    @property
-    def tally(self) -> Tally:
-        return sum((lc.tally for lc in self.layers), Tally())
 
 
 def mac_bits(lw: ComputeWork) -> int:
