@@ -64,31 +64,10 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # torch is heavy: imported here so that 'rtmcim --help' stays fast.
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rtmcim.cli.models import training_progress
+    from rtmcim.nn.train import save_trained, train_model
 
-    from rtmcim.nn.train import TrainEvent, save_trained, train_model
-
-    err = console(stderr=True)
-    show = not args.no_progress and err.is_terminal
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} batches  loss {task.fields[loss]:.3f}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not show,
-    )
-    tasks: dict[tuple[str, int], Any] = {}
-
-    def progress(ev: TrainEvent) -> None:
-        k = (ev.phase, ev.epoch)
-        if k not in tasks:
-            tasks[k] = bar.add_task(
-                f"{ev.phase} epoch {ev.epoch}/{ev.epochs}", total=ev.steps, loss=ev.loss
-            )
-        bar.update(tasks[k], completed=ev.step, loss=ev.loss)
-
+    bar, progress = training_progress(not args.no_progress)
     hyper: dict[str, Any] = {
         "batch_size": args.batch_size,
         "lr": args.lr,
