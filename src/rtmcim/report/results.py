@@ -21,27 +21,14 @@ import numpy as np
 
 from rtmcim.errors import DataError
 from rtmcim.explore.candidate import workload_from_data
-from rtmcim.explore.objectives import COLUMN, maximize_flags
+from rtmcim.explore.objectives import COLUMN, METRICS, maximize_flags
 from rtmcim.explore.pareto import pareto_mask
 from rtmcim.explore.space import OBJECTIVES, SpaceConfig, build_arch
 from rtmcim.mapping.arch import Arch, load_arch
 from rtmcim.mapping.layer_cost import Evaluation, evaluate_workload
 from rtmcim.mapping.workload import Workload
 
-NUMERIC = (
-    "accuracy",
-    "energy_pj",
-    "latency_ns",
-    "area_um2",
-    "edp_pj_ns",
-    "tops_per_w",
-    "peak_power_mw",
-    "bank_area_um2",
-    "density_mbit_per_mm2",
-    "array_efficiency",
-    "utilization",
-    "pes",
-)
+NUMERIC = ("accuracy", *METRICS)  # every design figure of the explore layer, and accuracy
 
 
 @dataclass(frozen=True)
