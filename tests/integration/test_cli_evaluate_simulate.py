@@ -63,3 +63,52 @@ def test_bad_input_is_one_line_exit_2(argv: list[str], capsys: pytest.CaptureFix
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def _arch_file(tmp_path: Path, name: str, **changes: object) -> Path:
+    from rtmcim import yamlio
+    from rtmcim.mapping import load_arch
+
+    data = load_arch("default").config.model_dump()
+    for dotted, value in changes.items():
+        section, key = dotted.split("__")
+        data[section][key] = value
+    f = tmp_path / f"{name}.yaml"
+    f.write_text(yamlio.dumps(data))
+    return f
+
+
+def test_bad_arch_and_misfits_are_one_line_exit_2(
+    model_dir: Path, model_cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rtmcim.nn.train import save_trained
+
+    cases = [
+        # an arch that names a cell the registry does not have
+        (
+            model_dir,
+            _arch_file(tmp_path, "unknown-cell", compute__multiplier="karatsuba"),
+            "compute.multiplier",
+        ),
+        # a model that does not fit: one bank of 4 subarrays of 4 MUs
+        (
+            model_dir,
+            _arch_file(
+                tmp_path,
+                "tiny",
+                memory__banks=1,
+                memory__subarrays_per_bank=4,
+                memory__mu_rows=2,
+                memory__mu_cols=2,
+            ),
+            "words per PE",
+        ),
+    ]
+    # a precision the cell cannot do: the lookup-table multiplier stops at 4 bits
+    w8 = save_trained(train_digits(8, model_cache), tmp_path / "w8")
+    cases.append((w8, _arch_file(tmp_path, "lut", compute__multiplier="lut"), "bits = 8"))
+    for model, arch, needle in cases:
+        assert main(["evaluate", "--model", str(model), "--arch", str(arch)]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+        assert needle in err, err

@@ -173,3 +173,72 @@ def test_bit_serial_layout_words() -> None:
     assert words_per_filter(lw, arch) == (math.ceil(27 / 8) * 4, 27 / 16)
     par = arch_from_dict(small_arch())
     assert words_per_filter(lw, par) == (14, 2.0)
+
+
+@pytest.mark.parametrize("layout", ["snake", "sequential"])
+def test_weight_stream_steps_agree_with_the_trace_runner(layout: str) -> None:
+    """The same access sequence, as byte addresses, through rtmcim.memory.trace.run_trace."""
+    from rtmcim.memory.organization import memory_from_dict
+    from rtmcim.memory.trace import Accesses, run_trace, word_bytes
+
+    data = small_arch(data_layout=layout)
+    arch = arch_from_dict(data)
+    lw = conv(o=5, c=3, hw=5, k=3, bits=4)
+    lp = place(Workload("w", (lw,)), arch).layers[0]
+    passes = _pe_passes(lp, lw, arch.pes)
+    words: list[int] = []
+    for r in range(lp.rounds):
+        for pe in range(arch.pes):
+            for k in range(int(passes[r, pe])):
+                u, d = word_locations(
+                    lp.first_word + r * lp.words_per_filter,
+                    lp.words_per_filter,
+                    arch,
+                    reverse=layout == "snake" and k % 2 == 1,
+                )
+                # trace address map: global MU = word // domains, domain = word % domains
+                words += ((pe * arch.mus_per_pe + u) * arch.org.mu.domains + d).tolist()
+    mem = memory_from_dict({"organization": data["memory"]})
+    acc = Accesses(
+        np.zeros(len(words), dtype=bool), np.array(words, dtype=np.int64) * word_bytes(mem.org)
+    )
+    res = run_trace(mem, acc)
+    steps = weight_stream_steps(lp, lw, arch, np.zeros(arch.org.mus, dtype=np.int64))
+    assert res.mu_shift_steps == int(steps.sum())
+
+
+def test_more_ports_fewer_weight_shift_steps() -> None:
+    steps = []
+    for ports in (1, 2, 4, 8):
+        data = load_arch("default").config.model_dump()
+        data["memory"]["mu"]["ports"] = ports
+        ev = evaluate_workload(lenet_work(), arch_from_dict(data))
+        steps.append(ev.tally.shift_steps)
+    assert steps == sorted(steps, reverse=True) and steps[0] > steps[-1]
+
+
+def test_more_pes_lower_latency_more_area_until_utilization_caps() -> None:
+    lat, area = [], []
+    for pes in (1, 2, 4, 8):
+        data = load_arch("default").config.model_dump()
+        data["compute"]["pes_per_unit"] = pes
+        ev = evaluate_workload(lenet_work(), arch_from_dict(data))
+        lat.append(ev.latency_ns)
+        area.append(ev.total_area_um2)
+    assert lat == sorted(lat, reverse=True) and lat[0] > 2 * lat[-1]
+    assert area == sorted(area) and area[0] < area[-1]
+    # fc3 has 10 filters and one output position: past 10 PEs, more PEs sit idle and its
+    # latency stops falling (utilization caps it)
+    fc3 = []
+    for pes in (4, 8):
+        data = load_arch("default").config.model_dump()
+        data["compute"]["pes_per_unit"] = pes
+        fc3.append(evaluate_workload(lenet_work(), arch_from_dict(data)).layers[-1])
+    assert fc3[0].latency_ns == pytest.approx(fc3[1].latency_ns)
+    assert fc3[1].utilization == pytest.approx(fc3[0].utilization / 2)
+
+
+def test_fewer_bits_less_energy() -> None:
+    arch = load_arch("default")
+    energy = [evaluate_workload(lenet_work(bits), arch).total_energy_pj for bits in (8, 6, 4, 2)]
+    assert energy == sorted(energy, reverse=True)
