@@ -46,7 +46,9 @@ def main(images: int = 10_000) -> int:
     ref = run_reference(tm.graph, xq, keep_activations=False)
     t_ref = time.perf_counter() - t0
     t0 = time.perf_counter()
-    res = run_engine(tm.graph, xq, multiplier=arch.compute.multiplier, adder=arch.compute.adder)
+    res = run_engine(
+        tm.graph, xq, multiplier=arch.compute.multiplier, adder=arch.compute.adder, jobs=2
+    )
     t_sim = time.perf_counter() - t0
     same = bool(np.array_equal(res.logits, ref.logits))
     print(

@@ -43,7 +43,18 @@ def test_evaluate_table_and_csv(model_dir: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_simulate_is_bit_exact(model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["simulate", "--model", str(model_dir), "--limit", "20", "--format", "json"]) == 0
+    argv = [
+        "simulate",
+        "--model",
+        str(model_dir),
+        "--limit",
+        "20",
+        "--format",
+        "json",
+        "--jobs",
+        "2",
+    ]
+    assert main(argv) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["summary"]["integers_identical"] is True
     assert data["summary"]["prediction_agreement_pct"] == 100.0
@@ -57,6 +68,7 @@ def test_simulate_is_bit_exact(model_dir: Path, capsys: pytest.CaptureFixture[st
         ["evaluate", "--model", "lenet5", "--arch", "no-such-arch"],
         ["simulate", "--model", "no-such-model", "--dataset", "digits"],
         ["simulate", "--model", "lenet5", "--limit", "-1"],
+        ["simulate", "--model", "lenet5", "--jobs", "0"],
     ],
 )
 def test_bad_input_is_one_line_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:

@@ -43,6 +43,12 @@ def add_parser(sub: Any) -> None:
         "B top weight bits), or both joined by '+'",
     )
     p.add_argument("--fault-seed", type=int, default=0, help="seed of the fault draws (default 0)")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="processes for a fault-free run (images split between them; default 1)",
+    )
     add_format_option(p)
     p.set_defaults(run=run)
 
@@ -62,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(
             "must be >= 0", key="--limit", value=args.limit, allowed="0 (all) or a positive count"
         )
+    if args.jobs < 1:
+        raise ConfigError("must be >= 1", key="--jobs", value=args.jobs, allowed="1, 2, ...")
     faults = FaultConfig.parse(args.faults or "")
     mitigation = Mitigation.parse(args.mitigation)
     faulty = faults.any or mitigation.active
@@ -96,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
             done[0] += rows
             bar.update(task, completed=done[0])
 
-        run = run_with_faults(g, xq, arch, faults, mitigation, args.fault_seed, progress=progress)
+        run = run_with_faults(
+            g, xq, arch, faults, mitigation, args.fault_seed, progress=progress, jobs=args.jobs
+        )
     res = run.result
     agree = float(np.mean(res.predictions == ref.predictions)) if len(xq) else 1.0
     exact = bool(np.array_equal(res.logits, ref.logits))

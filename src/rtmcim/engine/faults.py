@@ -571,12 +571,13 @@ def run_with_faults(
     seed: int = 0,
     *,
     progress: Any = None,
+    jobs: int = 1,
 ) -> FaultyRun:
     """Bit-exact inference of quantized inputs ``x`` on ``arch``'s cells with faults injected.
 
     With zero rates and no mitigation this is exactly :func:`run_engine`
-    (same integers, same speed); otherwise the weights come from the
-    simulated weight stream (:class:`FaultModel`).
+    (same integers, same speed; ``jobs`` processes); otherwise the weights
+    come from the simulated weight stream (:class:`FaultModel`), in this process.
     """
     cfg, mit = _as_config(faults), _as_mitigation(mitigation)
     xi = np.asarray(x)
@@ -591,7 +592,7 @@ def run_with_faults(
     if cfg.any or mit.active:
         res = run_engine(graph, xi, fault=model.cell_hook, weights=model, **kw)
     else:
-        res = run_engine(graph, xi, **kw)
+        res = run_engine(graph, xi, jobs=jobs, **kw)
         model.stats.images = len(xi)
     return FaultyRun(res, model.stats, model.overhead(), cfg, mit, int(seed))
 

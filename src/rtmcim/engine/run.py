@@ -120,14 +120,20 @@ def run_engine(
     fault: FaultHook | None = None,
     progress: Callable[[int], None] | None = None,
     weights: WeightSource | None = None,
+    jobs: int = 1,
 ) -> EngineResult:
     """Run ``graph`` on quantized inputs ``x`` (N, C, H, W) through the MAC cells.
 
     ``fault`` is applied to the cells' gate outputs and reads; ``weights``
     supplies the weights each lane reads (faulty weight streams), image batch
     by image batch. Without ``weights`` all images run together, as before.
+    ``jobs > 1`` splits a fault-free run's images over that many processes
+    (images are independent; the tallies combine as lanes side by side);
+    ``progress`` then advances as each process finishes.
     """
     h = np.asarray(x, dtype=np.int64)
+    if jobs > 1 and fault is None and weights is None and len(h) > 1:
+        return _run_parallel(graph, h, multiplier, adder, progress, jobs)
     if weights is None:
         return _run_layers(graph, h, multiplier, adder, fault, progress, None, None)
     parts: list[EngineResult] = []
@@ -140,12 +146,50 @@ def run_engine(
         )
     if not parts:
         return _run_layers(graph, h, multiplier, adder, fault, progress, None, None)
+    return _side_by_side(parts)
+
+
+def _side_by_side(parts: list[EngineResult]) -> EngineResult:
+    """Results of consecutive image batches as one: logits in order, tallies side by side."""
     tallies: dict[str, Tally] = {}
     for part in parts:
         for name, t in part.tallies.items():
             # batches of images are more copies of the lanes, side by side (as chunks are)
             tallies[name] = tallies[name].beside(t) if name in tallies else t
     return EngineResult(np.concatenate([p.logits for p in parts]), tallies)
+
+
+def dot_products_per_image(graph: IntGraph) -> int:
+    """Dot products (MAC-cell lanes) of one image: every output of every compute layer."""
+    return sum(int(np.prod(lay.out_shape)) for lay in graph.compute_layers())
+
+
+def _run_part(graph: IntGraph, h: np.ndarray, multiplier: str, adder: str) -> EngineResult:
+    return _run_layers(graph, h, multiplier, adder, None, None, None, None)
+
+
+def _run_parallel(
+    graph: IntGraph,
+    h: np.ndarray,
+    multiplier: str,
+    adder: str,
+    progress: Callable[[int], None] | None,
+    jobs: int,
+) -> EngineResult:
+    # spawn, not fork: the caller may hold torch's thread pools, which do not survive a fork
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    parts = [p for p in np.array_split(h, min(jobs, len(h))) if len(p)]
+    per_image = dot_products_per_image(graph)
+    with ProcessPoolExecutor(len(parts), mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(_run_part, graph, p, multiplier, adder) for p in parts]
+        results = []
+        for fut, part in zip(futures, parts, strict=True):
+            results.append(fut.result())
+            if progress is not None:
+                progress(per_image * len(part))
+    return _side_by_side(results)
 
 
 def _run_layers(

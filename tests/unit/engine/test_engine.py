@@ -121,3 +121,16 @@ def test_engine_reports_progress_in_dot_products() -> None:
     run_engine(g, x, multiplier="shift_add", adder="ripple_carry", progress=seen.append)
     # conv: 3 images x 25 positions x 4 channels; fc: 3 x 6; classifier: 3 x 3
     assert sum(seen) == 3 * 25 * 4 + 3 * 6 + 3 * 3
+
+
+def test_parallel_run_equals_serial_run() -> None:
+    g = random_graph(4, seed=3)
+    x = np.random.default_rng(7).integers(0, 16, (5, 2, 9, 9))
+    seen: list[int] = []
+    one = run_engine(g, x, multiplier="booth_r4", adder="ripple_carry")
+    two = run_engine(
+        g, x, multiplier="booth_r4", adder="ripple_carry", jobs=2, progress=seen.append
+    )
+    assert np.array_equal(one.logits, two.logits)
+    assert one.tallies == two.tallies
+    assert sum(seen) == 5 * (4 * 5 * 5 + 6 + 3)
