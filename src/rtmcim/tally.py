@@ -78,10 +78,10 @@ class Tally:
     dram_cycles: float = 0
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            v = getattr(self, f.name)
+        for name in _NAMES:  # a module constant: dataclasses.fields() is slow on a hot path
+            v = getattr(self, name)
             if v < 0:
-                raise ValueError(f"Tally.{f.name} must be >= 0, got {v}")
+                raise ValueError(f"Tally.{name} must be >= 0, got {v}")
 
     def __add__(self, other: Tally) -> Tally:
         if not isinstance(other, Tally):
