@@ -27,6 +27,7 @@ under any technology, and re-pricing never re-maps.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -87,12 +88,13 @@ def mac_bits(lw: ComputeWork) -> int:
 
 def dot_product_tally(lw: ComputeWork, arch: Arch) -> Tally:
     """Events of one output (a K-term dot product) on one MAC cell."""
-    return mac_cost(
-        mac_bits(lw),
-        lw.reduction,
-        multiplier=arch.compute.multiplier,
-        adder=arch.compute.adder,
-    )
+    return _mac_cost(mac_bits(lw), lw.reduction, arch.compute.multiplier, arch.compute.adder)
+
+
+@functools.lru_cache(maxsize=4096)
+def _mac_cost(bits: int, k: int, multiplier: str, adder: str) -> Tally:
+    # a pure function of its arguments, returning a frozen Tally: safe to share (sweeps repeat it)
+    return mac_cost(bits, k, multiplier=multiplier, adder=adder)
 
 
 def _pe_passes(lp: LayerPlacement, lw: ComputeWork, pes: int) -> np.ndarray:
@@ -174,6 +176,7 @@ def compute_layer_cost(
     offsets: np.ndarray,
     pool: PoolWork | None,
     leakage_mw: float,
+    bus_len: float,
 ) -> LayerCost:
     tech, org = arch.tech, arch.org
     tracks = org.mu.tracks
@@ -198,7 +201,6 @@ def compute_layer_cost(
     rounds = lp.rounds
     in_words = math.ceil(lw.input_count * lw.abits / tracks)
     a_reads = rounds * in_words
-    bus_len = htree_mm(org, tech)
     bcast_bits = rounds * lw.positions * lw.reduction * lw.abits
 
     # -- requant (+ReLU) and pooling in CMOS, one unit per bank, then write-back
@@ -262,13 +264,16 @@ def evaluate_workload(work: Workload, arch: Arch) -> Evaluation:
     placement = place(work, arch)
     leak = accelerator_leakage_mw(work, arch)
     offsets = np.zeros(arch.org.mus, dtype=np.int64)
+    bus_len = htree_mm(arch.org, arch.tech)  # broadcast and write-back route, mm
     costs: list[LayerCost] = []
     layers = list(work.layers)
     for i, lw in enumerate(layers):
         if isinstance(lw, ComputeWork):
             nxt = layers[i + 1] if i + 1 < len(layers) else None
             pool = nxt if isinstance(nxt, PoolWork) else None
-            costs.append(compute_layer_cost(lw, placement.of(lw.name), arch, offsets, pool, leak))
+            costs.append(
+                compute_layer_cost(lw, placement.of(lw.name), arch, offsets, pool, leak, bus_len)
+            )
         else:
             costs.append(pool_layer_cost(lw, arch, leak))
     return Evaluation(arch, work, placement, tuple(costs), leak, accelerator_area_um2(work, arch))
