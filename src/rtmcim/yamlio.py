@@ -71,3 +71,19 @@ def _named(text: str, source: str) -> io.StringIO:
     stream = io.StringIO(text)
     stream.name = source
     return stream
+
+
+def shipped_names(package: str, folder: str) -> list[str]:
+    """Names (file stems) of the ``.yaml`` files shipped in ``package``'s ``folder``."""
+    from importlib import resources
+
+    files = resources.files(package) / folder
+    return sorted(p.name.removesuffix(".yaml") for p in files.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_shipped(package: str, folder: str, name: str, label: str) -> Any:
+    """Parse the shipped ``folder/name.yaml`` of ``package``; errors name it ``label name``."""
+    from importlib import resources
+
+    res = resources.files(package) / folder / f"{name}.yaml"
+    return loads(res.read_text(encoding="utf-8"), f"{label} {name}")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rtmcim.cli.models import add_model_options, resolve_model
+from rtmcim.cli.models import add_model_options, limited_test_set, resolve_model
 from rtmcim.cli.output import add_format_option, console, table, to_csv, to_json
 
 
@@ -67,7 +67,6 @@ def run(args: argparse.Namespace) -> int:
     from rtmcim.engine.run import run_engine
     from rtmcim.errors import ConfigError
     from rtmcim.mapping import load_arch
-    from rtmcim.nn import load_dataset
 
     if args.kind not in FAULT_KINDS:
         raise ConfigError(
@@ -81,12 +80,8 @@ def run(args: argparse.Namespace) -> int:
     mit = Mitigation.parse(args.mitigation)
     arch = load_arch(args.arch)
     tm = resolve_model(args)
-    ds = load_dataset(tm.dataset, args.data_dir)
-    x, y = ds.x_test, ds.y_test
-    if args.limit:
-        x, y = x[: args.limit], y[: args.limit]
+    xq, y = limited_test_set(args, tm)
     g = tm.graph
-    xq = g.quantize_input(x)
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
 

@@ -91,3 +91,14 @@ def resolve_model(args: argparse.Namespace) -> TrainedModel:
             cache_dir=args.cache_dir,
             progress=callback,
         )
+
+
+def limited_test_set(args: argparse.Namespace, tm: TrainedModel) -> tuple[Any, Any]:
+    """The first ``--limit`` test images of the model's data set (0 = all), quantized, and labels."""
+    from rtmcim.nn import load_dataset
+
+    ds = load_dataset(tm.dataset, args.data_dir)
+    x, y = ds.x_test, ds.y_test
+    if args.limit:
+        x, y = x[: args.limit], y[: args.limit]
+    return tm.graph.quantize_input(x), y

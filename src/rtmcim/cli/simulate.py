@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from rtmcim.cli.models import add_model_options, resolve_model
+from rtmcim.cli.models import add_model_options, limited_test_set, resolve_model
 from rtmcim.cli.output import add_format_option, console, table, to_csv, to_json
 
 
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from rtmcim.errors import ConfigError
     from rtmcim.mapping import evaluate_workload, load_arch
     from rtmcim.mapping.workload import workload_from_graph
-    from rtmcim.nn import load_dataset, run_reference
+    from rtmcim.nn import run_reference
     from rtmcim.tech import price
 
     if args.limit < 0:
@@ -75,12 +75,8 @@ def run(args: argparse.Namespace) -> int:
     faulty = faults.any or mitigation.active
     arch = load_arch(args.arch)
     tm = resolve_model(args)
-    ds = load_dataset(tm.dataset, args.data_dir)
-    x, y = ds.x_test, ds.y_test
-    if args.limit:
-        x, y = x[: args.limit], y[: args.limit]
+    xq, y = limited_test_set(args, tm)
     g = tm.graph
-    xq = g.quantize_input(x)
     ref = run_reference(g, xq, keep_activations=False)
     work = workload_from_graph(g, tm.spec.name)
     ev = evaluate_workload(work, arch)

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -362,19 +361,16 @@ def model_spec(params: dict[str, Any]) -> NetSpec:
 
 
 def shipped_spaces() -> list[str]:
-    folder = resources.files("rtmcim") / "configs" / "spaces"
-    return sorted(
-        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
-    )
+    """Names of the search spaces shipped under ``configs/spaces``."""
+    return yamlio.shipped_names("rtmcim", "configs/spaces")
 
 
 def load_space(name_or_path: str | Path) -> Space:
     """A shipped space by name (``default``, ``quick``) or a space YAML file."""
     text = str(name_or_path)
     if text in shipped_spaces():
-        res = resources.files("rtmcim") / "configs" / "spaces" / f"{text}.yaml"
         return space_from_dict(
-            yamlio.loads(res.read_text(encoding="utf-8"), f"space {text}"), f"space {text}"
+            yamlio.load_shipped("rtmcim", "configs/spaces", text, "space"), f"space {text}"
         )
     p = Path(text)
     if not p.is_file():

@@ -27,7 +27,6 @@ that are not circuits raise :class:`~rtmcim.errors.ConfigError`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -125,10 +124,8 @@ class Arch:
 
 
 def arch_names() -> list[str]:
-    folder = resources.files("rtmcim") / "configs" / "arch"
-    return sorted(
-        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
-    )
+    """Names of the accelerators shipped under ``configs/arch``."""
+    return yamlio.shipped_names("rtmcim", "configs/arch")
 
 
 def _check_circuits(cfg: ArchConfig, source: str) -> None:
@@ -166,9 +163,8 @@ def load_arch(name_or_path: str | Path = "default") -> Arch:
     """A shipped arch by name (``default``, ...) or an arch YAML file."""
     text = str(name_or_path)
     if text in arch_names():
-        res = resources.files("rtmcim") / "configs" / "arch" / f"{text}.yaml"
         return arch_from_dict(
-            yamlio.loads(res.read_text(encoding="utf-8"), f"arch {text}"), f"arch {text}"
+            yamlio.load_shipped("rtmcim", "configs/arch", text, "arch"), f"arch {text}"
         )
     p = Path(text)
     if not p.exists():

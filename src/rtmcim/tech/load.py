@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +15,13 @@ DEFAULT_PRESET = "rtm-32nm-array"
 
 def preset_names() -> list[str]:
     """Names of the presets shipped inside the package."""
-    folder = resources.files("rtmcim.tech") / "presets"
-    return sorted(
-        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
-    )
+    return yamlio.shipped_names("rtmcim.tech", "presets")
 
 
 def _read_preset(name_or_path: str | Path) -> tuple[dict[str, Any], str]:
     text = str(name_or_path)
     if text in preset_names():
-        res = resources.files("rtmcim.tech") / "presets" / f"{text}.yaml"
-        return yamlio.loads(res.read_text(encoding="utf-8"), f"preset {text}"), f"preset {text}"
+        return yamlio.load_shipped("rtmcim.tech", "presets", text, "preset"), f"preset {text}"
     p = Path(text)
     if p.suffix in {".yaml", ".yml"} or p.exists():
         return yamlio.load(p), str(p)
