@@ -49,8 +49,9 @@ from rtmcim.baselines.cmos import (
 from rtmcim.baselines.result import BaselineResult, LayerRow, priced_row
 from rtmcim.mapping.arch import Arch
 from rtmcim.mapping.area import periphery_transistors_per_bank
-from rtmcim.mapping.layer_cost import pe_outputs, pool_layer_cost, weight_stream_steps
+from rtmcim.mapping.layer_cost import pool_layer_cost
 from rtmcim.mapping.place import LayerPlacement, place
+from rtmcim.mapping.stream import pe_outputs, weight_stream_steps
 from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload
 from rtmcim.memory.organization import access_tallies, area_breakdown
 from rtmcim.memory.organization import leakage_mw as memory_leakage_mw

@@ -41,8 +41,8 @@ from rtmcim.mapping.layer_cost import (
     dot_product_tally,
     evaluate_workload,
     mac_bits,
-    pe_outputs,
 )
+from rtmcim.mapping.stream import pe_outputs
 from rtmcim.mapping.workload import ComputeWork, Workload
 from rtmcim.memory.organization import area_breakdown
 from rtmcim.memory.organization import leakage_mw as memory_leakage_mw

@@ -26,7 +26,7 @@ that are not circuits raise :class:`~rtmcim.errors.ConfigError`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -80,11 +80,38 @@ class ArchConfig(Frozen):
 
 @dataclass(frozen=True)
 class Arch:
-    """A validated arch config with its technology and provenance."""
+    """A validated arch config with its technology and provenance.
+
+    The derived counts (PEs, MUs and words per PE, capacities) are computed
+    once here: cost models read them at every hardware point of a sweep.
+    """
 
     config: ArchConfig
     tech: Tech
     source: str
+    units: int = field(init=False, repr=False, compare=False)  # placement units on the chip
+    pes: int = field(init=False, repr=False, compare=False)
+    mus_per_pe: int = field(init=False, repr=False, compare=False)
+    words_per_pe: int = field(init=False, repr=False, compare=False)  # words in one PE's MUs
+    weight_words_per_pe: int = field(init=False, repr=False, compare=False)
+    activation_bits: int = field(init=False, repr=False, compare=False)  # all PEs' regions
+
+    def __post_init__(self) -> None:
+        o, c = self.config.memory, self.config.compute
+        units = {"mu": o.mus, "subarray": o.subarrays, "bank": o.banks}[c.pe_placement]
+        pes = units * c.pes_per_unit
+        mus_per_pe = o.mus // pes
+        words = mus_per_pe * o.mu.domains
+        weight_words = int(words * (1.0 - c.activation_fraction))
+        for name, value in (
+            ("units", units),
+            ("pes", pes),
+            ("mus_per_pe", mus_per_pe),
+            ("words_per_pe", words),
+            ("weight_words_per_pe", weight_words),
+            ("activation_bits", (words - weight_words) * pes * o.mu.tracks),
+        ):
+            object.__setattr__(self, name, value)
 
     @property
     def org(self) -> Organization:
@@ -93,34 +120,6 @@ class Arch:
     @property
     def compute(self) -> ComputeConfig:
         return self.config.compute
-
-    @property
-    def units(self) -> int:
-        """Placement units (MUs, subarrays or banks) on the chip."""
-        o = self.org
-        return {"mu": o.mus, "subarray": o.subarrays, "bank": o.banks}[self.compute.pe_placement]
-
-    @property
-    def pes(self) -> int:
-        return self.units * self.compute.pes_per_unit
-
-    @property
-    def mus_per_pe(self) -> int:
-        return self.org.mus // self.pes
-
-    @property
-    def words_per_pe(self) -> int:
-        """Words (``tracks`` bits at one domain) in the MUs of one PE."""
-        return self.mus_per_pe * self.org.mu.domains
-
-    @property
-    def weight_words_per_pe(self) -> int:
-        return int(self.words_per_pe * (1.0 - self.compute.activation_fraction))
-
-    @property
-    def activation_bits(self) -> int:
-        """Capacity of the activation regions of all PEs, in bits."""
-        return (self.words_per_pe - self.weight_words_per_pe) * self.pes * self.org.mu.tracks
 
 
 def arch_names() -> list[str]:

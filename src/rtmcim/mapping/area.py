@@ -12,11 +12,13 @@ periphery above, at ``cmos.leakage_nw_per_transistor``; RTM cells do not leak.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rtmcim.circuits.mac import MacCell
 from rtmcim.mapping import cmos_ops
 from rtmcim.mapping.arch import Arch
 from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload
-from rtmcim.memory.organization import area_breakdown, leakage_mw
+from rtmcim.memory.organization import AreaBreakdown, area_breakdown, leakage_mw
 
 MULT_BITS = 16
 
@@ -50,26 +52,59 @@ def periphery_transistors_per_bank(work: Workload, arch: Arch) -> float:
     return gates * cmos_ops.TRANSISTORS_PER_GATE + line * arch.tech.lim.latch_transistors
 
 
-def accelerator_area_um2(work: Workload, arch: Arch) -> dict[str, float]:
-    """Area by component in µm²: memory arrays, memory periphery, PEs, CMOS periphery."""
+@dataclass(frozen=True, slots=True)
+class UnitFigures:
+    """One PE and one bank's CMOS periphery, sized for a workload: area (µm²) and transistors."""
+
+    pe_area_um2: float
+    pe_transistors: float
+    periphery_area_um2: float
+    periphery_transistors: float
+
+
+def unit_figures(work: Workload, arch: Arch) -> UnitFigures:
+    """Depends on the workload, the MAC cell (multiplier, adder) and the technology only."""
     tech = arch.tech
-    ab = area_breakdown(arch.org, tech)
     bits, _, _, _ = _widest(work)
-    pe = arch.pes * pe_cell(work, arch).area_um2(tech, bits)
-    cmos = arch.org.banks * tech.f2_to_um2(
-        periphery_transistors_per_bank(work, arch) * tech.cmos.transistor_area_f2
+    cell = pe_cell(work, arch)
+    periph = periphery_transistors_per_bank(work, arch)
+    return UnitFigures(
+        cell.area_um2(tech, bits),
+        cell.footprint(bits).transistors(tech),
+        tech.f2_to_um2(periph * tech.cmos.transistor_area_f2),
+        periph,
     )
+
+
+def accelerator_area_um2(
+    work: Workload,
+    arch: Arch,
+    units: UnitFigures | None = None,
+    memory: AreaBreakdown | None = None,
+) -> dict[str, float]:
+    """Area by component in µm²: memory arrays, memory periphery, PEs, CMOS periphery.
+
+    ``units`` and ``memory`` may be given precomputed (sweeps share them).
+    """
+    u = units or unit_figures(work, arch)
+    ab = memory or area_breakdown(arch.org, arch.tech)
     return {
         "memory_arrays": ab.mu_arrays_um2,
         "memory_periphery": ab.periphery_um2,
-        "pe_cells": pe,
-        "cmos_periphery": cmos,
+        "pe_cells": arch.pes * u.pe_area_um2,
+        "cmos_periphery": arch.org.banks * u.periphery_area_um2,
     }
 
 
-def accelerator_leakage_mw(work: Workload, arch: Arch) -> float:
+def accelerator_leakage_mw(
+    work: Workload,
+    arch: Arch,
+    units: UnitFigures | None = None,
+    memory_mw: float | None = None,
+) -> float:
+    """Static power in mW: the memory's CMOS periphery, the PEs and the banks' CMOS periphery."""
     tech = arch.tech
-    bits, _, _, _ = _widest(work)
-    pe_tr = arch.pes * pe_cell(work, arch).footprint(bits).transistors(tech)
-    per = arch.org.banks * periphery_transistors_per_bank(work, arch)
-    return leakage_mw(arch.org, tech) + (pe_tr + per) * tech.cmos.leakage_nw_per_transistor * 1e-6
+    u = units or unit_figures(work, arch)
+    mem = leakage_mw(arch.org, tech) if memory_mw is None else memory_mw
+    transistors = arch.pes * u.pe_transistors + arch.org.banks * u.periphery_transistors
+    return mem + transistors * tech.cmos.leakage_nw_per_transistor * 1e-6

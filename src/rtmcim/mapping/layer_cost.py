@@ -7,9 +7,7 @@ For each compute layer (weight-stationary, DESIGN.md 1.3) the tally counts:
   (signed weights, unsigned activations);
 * **weight stream**: each output position walks the filter's words once; a
   word read per word, and the shift steps the layout and the port count cause,
-  counted exactly by running the MUs' track positions
-  (:func:`rtmcim.memory.track.shift_steps_vectorized`) over three passes and
-  extending periodically (sequential passes repeat; snake passes alternate);
+  counted exactly for every PE (:mod:`rtmcim.mapping.stream`);
 * **activations**: the layer's input is streamed once per round of filters
   from the activation region (one word read and one shift step per word, a
   streaming read), held in a CMOS line buffer (latch updates) and broadcast to
@@ -23,10 +21,17 @@ reads and shifts, one after another: no overlap of fetch and compute is
 assumed) plus the write-back, spread over banks. The tally's cycle fields
 hold exactly that chain, so ``latency_ns(tally, tech)`` is the layer latency
 under any technology, and re-pricing never re-maps.
+
+A layer's tally is the sum of two parts that depend on different choices:
+:func:`memory_tally` (placement, banks, route length, and the weight stream's
+shift steps from the layout and ports: no MAC cell) and :func:`compute_tally`
+(the MAC cell's dot product, times outputs). Sweeps
+(:mod:`rtmcim.mapping.batch`) cache each part by what it depends on.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass, field
@@ -37,10 +42,10 @@ from rtmcim.circuits.mac import mac_cost
 from rtmcim.mapping import cmos_ops
 from rtmcim.mapping.arch import Arch
 from rtmcim.mapping.metrics import PerInference
-from rtmcim.mapping.place import LayerPlacement, Placement, place, word_locations
+from rtmcim.mapping.place import LayerPlacement, Placement, place
+from rtmcim.mapping.stream import pe_outputs, workload_stream_steps
 from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload
 from rtmcim.memory.organization import htree_mm
-from rtmcim.memory.track import shift_steps_vectorized
 from rtmcim.tally import Tally
 from rtmcim.tech import latency_ns, price
 
@@ -97,105 +102,35 @@ def _mac_cost(bits: int, k: int, multiplier: str, adder: str) -> Tally:
     return mac_cost(bits, k, multiplier=multiplier, adder=adder)
 
 
-def _pe_passes(lp: LayerPlacement, lw: ComputeWork, pes: int) -> np.ndarray:
-    """Output positions (passes over its filter) of each PE in each round: (rounds, pes)."""
-    passes = np.zeros((lp.rounds, pes), dtype=np.int64)
-    if lp.copies == 1:
-        for r in range(lp.rounds):
-            n_f = min(pes, lw.out_channels - r * pes)
-            passes[r, :n_f] = lw.positions
-    else:
-        base, extra = divmod(lw.positions, lp.copies)
-        p = np.arange(lp.active_pes)
-        copy = p // lw.out_channels
-        passes[0, : lp.active_pes] = base + (copy < extra)
-    return passes
+@dataclass(frozen=True, slots=True)
+class LayerStream:
+    """What a compute layer's placement gives, before shift counts, route length or MAC cell."""
+
+    tally: Tally  # activation stream, weight reads, CMOS periphery, write-back; bus per mm of route
+    outputs: int  # dot products of the layer
+    busiest: int  # index of the busiest PE (the most dot products: its chain is the latency)
+    busiest_outputs: int
+    utilization: float  # MACs / (PEs x busiest PE's MACs)
+    other_shift_steps: int  # track-steps of the activation stream and the write-back
 
 
-def pe_outputs(lp: LayerPlacement, lw: ComputeWork, pes: int) -> np.ndarray:
-    """Outputs (dot products) each PE computes for the layer, (pes,); the busiest sets the latency."""
-    return _pe_passes(lp, lw, pes).sum(axis=0)
+def stream_tally(
+    lw: ComputeWork, lp: LayerPlacement, arch: Arch, pool: PoolWork | None
+) -> LayerStream:
+    """Everything a compute layer costs besides its MAC cells and its weights' shifts.
 
-
-def weight_stream_steps(
-    lp: LayerPlacement, lw: ComputeWork, arch: Arch, offsets: np.ndarray
-) -> np.ndarray:
-    """Shift steps (MU-steps) of each PE walking its filters, (pes,); ``offsets`` updated in place.
-
-    Each PE's filter in round ``r`` occupies words ``first + r*W .. first + (r+1)*W - 1``
-    of that PE. Three passes are simulated exactly; because the track state
-    after pass 3 equals that after pass 1 (passes repeat, or alternate for a
-    snake), ``n`` passes cost ``c1 + c2*ceil((n-1)/2) + c3*floor((n-1)/2)``.
+    Depends on the placement, ``tracks`` and ``banks`` only; :func:`memory_tally`
+    adds the weight-stream shifts and the route length.
     """
-    org, comp = arch.org, arch.compute
-    pes, mpp, w = arch.pes, arch.mus_per_pe, lp.words_per_filter
-    passes = _pe_passes(lp, lw, pes)
-    total = np.zeros(pes, dtype=np.int64)
-    pe_ids = np.arange(pes, dtype=np.int64)
-    snake = comp.data_layout == "snake"
-    for r in range(lp.rounds):
-        n = passes[r]
-        act = n > 0
-        if not act.any():
-            continue
-        ids = pe_ids[act]
-        unit_l, dom = word_locations(lp.first_word + r * w, w, arch)
-        unit_b, dom_b = word_locations(lp.first_word + r * w, w, arch, reverse=True)
-        saved = []
-        costs = []
-        for k in range(3):
-            backward = snake and k % 2 == 1
-            u_loc, d = (unit_b, dom_b) if backward else (unit_l, dom)
-            units = (ids[:, None] * mpp + u_loc[None, :]).ravel()
-            doms = np.broadcast_to(d, (ids.size, w)).ravel()
-            steps = shift_steps_vectorized(
-                units,
-                doms,
-                domains=org.mu.domains,
-                ports=org.mu.ports,
-                port_policy=org.port_policy,
-                update_policy=org.update_policy,
-                offsets=offsets,
-            )
-            costs.append(steps.reshape(ids.size, w).sum(axis=1))
-            saved.append(offsets.copy())
-        nn = n[act]
-        c1, c2, c3 = costs
-        total[act] += c1 + c2 * ((nn - 1 + 1) // 2) + c3 * ((nn - 1) // 2)
-        # leave the tracks where n passes would: after pass 1 (n odd) or pass 2 (n even)
-        mus = (ids[:, None] * mpp + np.unique(unit_l)[None, :]).ravel()
-        even = np.repeat(nn % 2 == 0, np.unique(unit_l).size)
-        offsets[mus] = np.where(even, saved[1][mus], saved[0][mus])
-    return total
-
-
-def compute_layer_cost(
-    lw: ComputeWork,
-    lp: LayerPlacement,
-    arch: Arch,
-    offsets: np.ndarray,
-    pool: PoolWork | None,
-    leakage_mw: float,
-    bus_len: float,
-) -> LayerCost:
-    tech, org = arch.tech, arch.org
-    tracks = org.mu.tracks
-    pes = arch.pes
-    dot = dot_product_tally(lw, arch)
+    org = arch.org
+    tracks, banks, pes = org.mu.tracks, org.banks, arch.pes
     outputs = lw.output_count
-
-    # -- compute: one dot product per output
-    compute = dot.parallel(outputs)
-    passes = _pe_passes(lp, lw, pes)
-    per_pe_outputs = passes.sum(axis=0)  # outputs each PE computes
+    per_pe_outputs = pe_outputs(lp, lw, pes)  # outputs each PE computes
     busiest = int(np.argmax(per_pe_outputs))
     busiest_outputs = int(per_pe_outputs[busiest])
 
-    # -- weight stream
-    steps_pe = weight_stream_steps(lp, lw, arch, offsets)
-    w_words_pe = per_pe_outputs * lp.words_per_filter  # one read per word per pass
-    w_reads = int(w_words_pe.sum())
-    w_steps = int(steps_pe.sum())
+    # -- weight stream: one word read per word per pass
+    w_reads = int(per_pe_outputs.sum()) * lp.words_per_filter
 
     # -- activation stream: the input once per round, one word and one step per word
     rounds = lp.rounds
@@ -204,7 +139,6 @@ def compute_layer_cost(
     bcast_bits = rounds * lw.positions * lw.reduction * lw.abits
 
     # -- requant (+ReLU) and pooling in CMOS, one unit per bank, then write-back
-    rq_gates = 0
     if lw.out_bits:
         rq_gates = outputs * cmos_ops.requant_gates(lw.acc_bits, MULT_BITS, lw.out_bits)
     else:  # logits leave as accumulators: only the bias add
@@ -212,49 +146,88 @@ def compute_layer_cost(
     out_count = pool.output_count if pool is not None else outputs
     out_bits = lw.out_bits or lw.acc_bits
     out_words = math.ceil(out_count * out_bits / tracks)
-    banks = org.banks
 
-    events = Tally(
-        shift_steps=(w_steps + a_reads + out_words) * tracks,
+    tally = Tally(
+        shift_steps=(a_reads + out_words) * tracks,
         bit_reads=(w_reads + a_reads) * tracks,
         bit_writes=out_words * tracks,
         cmos_gate_ops=rq_gates,
         latch_updates=rounds * lw.input_count * lw.abits,
-        bus_bit_mm=(bcast_bits + out_count * out_bits) * bus_len,
-    )
-    chain = Tally(
-        shift_cycles=int(steps_pe[busiest]) + math.ceil(out_words / banks),
-        read_cycles=int(w_words_pe[busiest]),
+        bus_bit_mm=bcast_bits + out_count * out_bits,  # x route length in memory_tally
+        shift_cycles=math.ceil(out_words / banks),
+        read_cycles=busiest_outputs * lp.words_per_filter,
         write_cycles=math.ceil(out_words / banks),
         clock_cycles=math.ceil(outputs / banks),
     )
-    # the busiest PE's dot products, one after another
-    chain = chain + Tally(**dot.cycles()) * busiest_outputs
-    tally = Tally(**{**events.events(), **chain.cycles()}) + Tally(**compute.events())
-    lat = latency_ns(tally, tech)
-    cost = price(tally, tech, leakage_mw=leakage_mw, latency=lat)
     util = lw.macs / (pes * busiest_outputs * lw.reduction) if busiest_outputs else 0.0
+    return LayerStream(
+        tally, outputs, busiest, busiest_outputs, util, (a_reads + out_words) * tracks
+    )
+
+
+def weight_shift_tally(steps_pe: np.ndarray, busiest: int, tracks: int) -> Tally:
+    """The weight stream's shifts: every PE's MU-steps (x tracks), the busiest PE's on the chain."""
+    return Tally(shift_steps=int(steps_pe.sum()) * tracks, shift_cycles=int(steps_pe[busiest]))
+
+
+def memory_tally(ls: LayerStream, steps_pe: np.ndarray, bus_len: float, tracks: int) -> Tally:
+    """A layer's tally without its MAC cells: ``ls`` with the route length and weight shifts."""
+    routed = dataclasses.replace(ls.tally, bus_bit_mm=ls.tally.bus_bit_mm * bus_len)
+    return routed + weight_shift_tally(steps_pe, ls.busiest, tracks)
+
+
+def compute_tally(dot: Tally, outputs: int, busiest_outputs: int) -> Tally:
+    """The MAC cells' part: ``outputs`` dot products' events; the busiest PE's, one after another."""
+    return Tally(**dot.events()) * outputs + Tally(**dot.cycles()) * busiest_outputs
+
+
+def compute_layer_cost(
+    lw: ComputeWork,
+    lp: LayerPlacement,
+    arch: Arch,
+    steps_pe: np.ndarray,
+    pool: PoolWork | None,
+    leakage_mw: float,
+    bus_len: float,
+) -> LayerCost:
+    ls = stream_tally(lw, lp, arch, pool)
+    dot = dot_product_tally(lw, arch)
+    tracks = arch.org.mu.tracks
+    tally = memory_tally(ls, steps_pe, bus_len, tracks)
+    tally = tally + compute_tally(dot, ls.outputs, ls.busiest_outputs)
+    lat = latency_ns(tally, arch.tech)
+    cost = price(tally, arch.tech, leakage_mw=leakage_mw, latency=lat)
     return LayerCost(
         name=lw.name,
         kind=lw.kind,
         macs=lw.macs,
         tally=tally,
-        compute=compute,
+        compute=dot.parallel(ls.outputs),
         latency_ns=lat,
         energy_pj=cost.energy_pj,
-        utilization=util,
-        shift_steps=(w_steps + a_reads + out_words) * tracks,
+        utilization=ls.utilization,
+        shift_steps=ls.other_shift_steps + int(steps_pe.sum()) * tracks,
         active_pes=lp.active_pes,
     )
 
 
+def pool_tally(pw: PoolWork, banks: int) -> Tally:
+    """Pooling in CMOS periphery, one unit per bank, one output per clock."""
+    gates = pw.output_count * cmos_ops.pool_gates(pw.kind, pw.kernel * pw.kernel, pw.bits)
+    return Tally(cmos_gate_ops=gates, clock_cycles=math.ceil(pw.output_count / banks))
+
+
 def pool_layer_cost(pw: PoolWork, arch: Arch, leakage_mw: float) -> LayerCost:
-    window = pw.kernel * pw.kernel
-    gates = pw.output_count * cmos_ops.pool_gates(pw.kind, window, pw.bits)
-    tally = Tally(cmos_gate_ops=gates, clock_cycles=math.ceil(pw.output_count / arch.org.banks))
+    tally = pool_tally(pw, arch.org.banks)
     lat = latency_ns(tally, arch.tech)
     cost = price(tally, arch.tech, leakage_mw=leakage_mw, latency=lat)
     return LayerCost(pw.name, "pool", 0, tally, Tally(), lat, cost.energy_pj, 1.0, 0.0, 0)
+
+
+def following_pool(work: Workload, i: int) -> PoolWork | None:
+    """The pooling layer fused behind compute layer ``i`` (its outputs are written pooled)."""
+    nxt = work.layers[i + 1] if i + 1 < len(work.layers) else None
+    return nxt if isinstance(nxt, PoolWork) else None
 
 
 def evaluate_workload(work: Workload, arch: Arch) -> Evaluation:
@@ -263,17 +236,14 @@ def evaluate_workload(work: Workload, arch: Arch) -> Evaluation:
 
     placement = place(work, arch)
     leak = accelerator_leakage_mw(work, arch)
-    offsets = np.zeros(arch.org.mus, dtype=np.int64)
     bus_len = htree_mm(arch.org, arch.tech)  # broadcast and write-back route, mm
+    steps = iter(workload_stream_steps(work, placement, arch))
     costs: list[LayerCost] = []
-    layers = list(work.layers)
-    for i, lw in enumerate(layers):
+    for i, lw in enumerate(work.layers):
         if isinstance(lw, ComputeWork):
-            nxt = layers[i + 1] if i + 1 < len(layers) else None
-            pool = nxt if isinstance(nxt, PoolWork) else None
-            costs.append(
-                compute_layer_cost(lw, placement.of(lw.name), arch, offsets, pool, leak, bus_len)
-            )
+            lp = placement.of(lw.name)
+            pool = following_pool(work, i)
+            costs.append(compute_layer_cost(lw, lp, arch, next(steps), pool, leak, bus_len))
         else:
             costs.append(pool_layer_cost(lw, arch, leak))
     return Evaluation(arch, work, placement, tuple(costs), leak, accelerator_area_um2(work, arch))

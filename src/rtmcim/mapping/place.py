@@ -87,8 +87,11 @@ def words_per_filter(lw: ComputeWork, arch: Arch) -> tuple[int, float]:
     return words, lw.reduction / words
 
 
-def place(work: Workload, arch: Arch) -> Placement:
-    """Place every compute layer; raise :class:`CapacityError` if something does not fit."""
+def layer_placements(work: Workload, arch: Arch) -> tuple[tuple[LayerPlacement, ...], int]:
+    """Every compute layer's placement and the weight words a PE needs (no capacity check).
+
+    Depends only on the PE count, ``tracks`` and the word layout (sweeps cache it by those).
+    """
     p_total = arch.pes
     layers: list[LayerPlacement] = []
     word = 0
@@ -107,12 +110,19 @@ def place(work: Workload, arch: Arch) -> Placement:
             LayerPlacement(lw.name, wpf, per_word, active, copies, rounds, positions, word)
         )
         word += rounds * wpf
+    return tuple(layers), word
+
+
+def check_capacity(
+    work: Workload, arch: Arch, layers: tuple[LayerPlacement, ...], words: int
+) -> Placement:
+    """The placement if weights and activations fit, else :class:`CapacityError` saying by how much."""
     cap = arch.weight_words_per_pe
-    if word > cap:
+    if words > cap:
         worst = max(layers, key=lambda lp: lp.words_per_pe)
         raise CapacityError(
-            f"weights need {word} words per PE but a PE holds {cap} "
-            f"({word - cap} words = {(word - cap) * arch.org.mu.tracks} bits short per PE; "
+            f"weights need {words} words per PE but a PE holds {cap} "
+            f"({words - cap} words = {(words - cap) * arch.org.mu.tracks} bits short per PE; "
             f"largest layer {worst.layer}: {worst.words_per_pe} words)",
             key="memory",
             hint="add MUs, banks or subarrays, lower compute.activation_fraction, or use fewer weight bits",
@@ -126,7 +136,12 @@ def place(work: Workload, arch: Arch) -> Placement:
             value=arch.compute.activation_fraction,
             hint="raise compute.activation_fraction or add memory",
         )
-    return Placement(tuple(layers), word, cap, act, arch.activation_bits)
+    return Placement(layers, words, cap, act, arch.activation_bits)
+
+
+def place(work: Workload, arch: Arch) -> Placement:
+    """Place every compute layer; raise :class:`CapacityError` if something does not fit."""
+    return check_capacity(work, arch, *layer_placements(work, arch))
 
 
 def word_locations(

@@ -10,7 +10,7 @@ image); a :class:`PoolWork` a pooling layer that runs in CMOS periphery.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from rtmcim.nn.intgraph import ConvLayer, IntGraph, LinearLayer, PoolLayer
@@ -128,10 +128,18 @@ class Workload:
 
     name: str
     layers: tuple[LayerWork, ...]
+    # derived once (cost models ask for them at every hardware point)
+    compute_layers: tuple[ComputeWork, ...] = field(init=False, repr=False, compare=False)
+    max_activation_bits: int = field(init=False, repr=False, compare=False)
 
-    @property
-    def compute_layers(self) -> tuple[ComputeWork, ...]:
-        return tuple(lw for lw in self.layers if isinstance(lw, ComputeWork))
+    def __post_init__(self) -> None:
+        compute = tuple(lw for lw in self.layers if isinstance(lw, ComputeWork))
+        object.__setattr__(self, "compute_layers", compute)
+        # largest input+output activation footprint of any layer (double buffering)
+        best = 0
+        for lw in compute:
+            best = max(best, lw.input_count * lw.abits + lw.output_count * max(lw.out_bits, 1))
+        object.__setattr__(self, "max_activation_bits", best)
 
     @property
     def macs(self) -> int:
@@ -140,14 +148,6 @@ class Workload:
     @property
     def weight_bits(self) -> int:
         return sum(lw.weight_bits for lw in self.compute_layers)
-
-    @property
-    def max_activation_bits(self) -> int:
-        """Largest input+output activation footprint of any layer (double buffering)."""
-        best = 0
-        for lw in self.compute_layers:
-            best = max(best, lw.input_count * lw.abits + lw.output_count * max(lw.out_bits, 1))
-        return best
 
 
 def workload_from_graph(graph: IntGraph, name: str | None = None) -> Workload:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rtmcim.tally import Tally
+import numpy as np
+
+from rtmcim.tally import CYCLE_FIELDS, EVENT_FIELDS, Tally
 from rtmcim.tech.model import Tech
 
 ENERGY_CLASSES: tuple[str, ...] = (
@@ -95,6 +97,23 @@ _CLASS_OF_EVENT = {
     "sram_bit_accesses": "sram",
     "dram_bit_accesses": "dram",
 }
+
+
+def price_arrays(tech: Tech) -> tuple[np.ndarray, np.ndarray]:
+    """The same prices as :func:`price` and :func:`latency_ns`, as arrays over a tally's fields.
+
+    With ``v`` a tally's values in the order ``EVENT_FIELDS + CYCLE_FIELDS``,
+    ``v @ energy`` is the energy by class (``ENERGY_CLASSES``, leakage left 0)
+    and ``v @ latency`` the latency in ns; ``v`` may be a stack of tallies.
+    """
+    fields = EVENT_FIELDS + CYCLE_FIELDS
+    energy = np.zeros((len(fields), len(ENERGY_CLASSES)))
+    for name, e in event_energies_pj(tech).items():
+        energy[fields.index(name), ENERGY_CLASSES.index(_CLASS_OF_EVENT[name])] = e
+    latency = np.zeros(len(fields))
+    for name, t in cycle_latencies_ns(tech).items():
+        latency[fields.index(name)] = t
+    return energy, latency
 
 
 def latency_ns(tally: Tally, tech: Tech) -> float:

@@ -31,7 +31,8 @@ from rtmcim.baselines.transverse_read import split_dot_product
 from rtmcim.errors import CapacityError
 from rtmcim.mapping import arch_from_dict, evaluate_workload, load_arch, place
 from rtmcim.mapping.arch import Arch
-from rtmcim.mapping.layer_cost import dot_product_tally, pe_outputs
+from rtmcim.mapping.layer_cost import dot_product_tally
+from rtmcim.mapping.stream import pe_outputs
 from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload
 from rtmcim.memory.organization import area_breakdown
 from rtmcim.tech import ENERGY_CLASSES, latency_ns, load_tech, price

@@ -23,8 +23,8 @@ from rtmcim.engine.faults import (
 from rtmcim.errors import ConfigError
 from rtmcim.mapping import arch_from_dict, load_arch
 from rtmcim.mapping.arch import Arch
-from rtmcim.mapping.layer_cost import weight_stream_steps
 from rtmcim.mapping.place import place
+from rtmcim.mapping.stream import weight_stream_steps
 from rtmcim.mapping.workload import workload_from_graph
 from rtmcim.nn.intgraph import (
     ConvLayer,

@@ -9,8 +9,9 @@ import pytest
 
 from rtmcim.errors import CapacityError, ConfigError
 from rtmcim.mapping import arch_from_dict, evaluate_workload, load_arch, place
-from rtmcim.mapping.layer_cost import _pe_passes, dot_product_tally, weight_stream_steps
+from rtmcim.mapping.layer_cost import dot_product_tally
 from rtmcim.mapping.place import word_locations
+from rtmcim.mapping.stream import pe_passes, weight_stream_steps, workload_stream_steps
 from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload
 from rtmcim.memory.track import Track
 
@@ -56,7 +57,7 @@ def brute_force_steps(arch_data: dict[str, object], lw: ComputeWork) -> np.ndarr
     """Walk every pass of every PE one access at a time on scalar Track models."""
     arch = arch_from_dict(arch_data)
     lp = place(Workload("w", (lw,)), arch).layers[0]
-    passes = _pe_passes(lp, lw, arch.pes)
+    passes = pe_passes(lp, lw, arch.pes)
     org = arch.org
     tracks = [
         Track(org.mu.domains, org.mu.ports, org.port_policy, org.update_policy)
@@ -93,6 +94,68 @@ def test_weight_stream_steps_equal_a_brute_force_walk(
     offsets = np.zeros(arch.org.mus, dtype=np.int64)
     fast = weight_stream_steps(lp, lw, arch, offsets)
     assert fast.tolist() == brute_force_steps(data, lw).tolist()
+
+
+def brute_force_workload(arch_data: dict[str, object], work: Workload) -> list[list[int]]:
+    """Every pass of every PE of every layer on scalar Track models that persist across layers."""
+    arch = arch_from_dict(arch_data)
+    placement = place(work, arch)
+    org = arch.org
+    tracks = [
+        Track(org.mu.domains, org.mu.ports, org.port_policy, org.update_policy)
+        for _ in range(org.mus)
+    ]
+    snake = arch.compute.data_layout == "snake"
+    out = []
+    for lw in work.compute_layers:
+        lp = placement.of(lw.name)
+        passes = pe_passes(lp, lw, arch.pes)
+        steps = [0] * arch.pes
+        for r in range(lp.rounds):
+            for pe in range(arch.pes):
+                for k in range(int(passes[r, pe])):
+                    u, d = word_locations(
+                        lp.first_word + r * lp.words_per_filter,
+                        lp.words_per_filter,
+                        arch,
+                        reverse=snake and k % 2 == 1,
+                    )
+                    for uu, dd in zip(u, d, strict=True):
+                        steps[pe] += tracks[pe * arch.mus_per_pe + int(uu)].access(int(dd))
+        out.append(steps)
+    return out
+
+
+@pytest.mark.parametrize("layout", ["snake", "sequential"])
+@pytest.mark.parametrize("policy", [("static", "lazy"), ("nearest", "lazy"), ("static", "eager")])
+@pytest.mark.parametrize("word_layout", ["bit_parallel", "bit_serial"])
+@pytest.mark.parametrize("ports", [1, 2, 4, 16])
+def test_workload_stream_steps_equal_a_brute_force_walk(
+    layout: str, policy: tuple[str, str], word_layout: str, ports: int
+) -> None:
+    """Closed form (static ports) and simulation (nearest) over a whole workload, state carried.
+
+    The layers are chosen so that PEs idle in one layer's last round and work in the next
+    (5 filters on 4 PEs, then 3 filters copied over 4 PEs), passes run 1, 2 and many times,
+    and filters straddle MU and segment boundaries.
+    """
+    data = small_arch(
+        data_layout=layout, port_policy=policy[0], update_policy=policy[1], word_layout=word_layout
+    )
+    data["memory"]["mu"]["ports"] = ports  # type: ignore[index]
+    data["memory"]["mu_rows"] = 8  # type: ignore[index]  # room for bit-serial filters
+    work = Workload(
+        "w",
+        (
+            conv("a", o=5, c=3, hw=5, k=3, bits=4),  # 9 positions, 2 rounds, last one partial
+            conv("b", o=3, c=5, hw=4, k=3, bits=4),  # 4 positions over 1 copy per filter
+            ComputeWork("f", "fc", 37, 1, 1, 6, 1, 1, 1, 0, 4, 4, 4, True),  # 1 pass per round
+            ComputeWork("g", "fc", 6, 1, 1, 2, 1, 1, 1, 0, 4, 4, 0, False),  # 2 copies, 1 idle
+        ),
+    )
+    arch = arch_from_dict(data)
+    got = workload_stream_steps(work, place(work, arch), arch)
+    assert [g.tolist() for g in got] == brute_force_workload(data, work)
 
 
 def test_snake_shifts_no_more_than_sequential() -> None:
@@ -185,7 +248,7 @@ def test_weight_stream_steps_agree_with_the_trace_runner(layout: str) -> None:
     arch = arch_from_dict(data)
     lw = conv(o=5, c=3, hw=5, k=3, bits=4)
     lp = place(Workload("w", (lw,)), arch).layers[0]
-    passes = _pe_passes(lp, lw, arch.pes)
+    passes = pe_passes(lp, lw, arch.pes)
     words: list[int] = []
     for r in range(lp.rounds):
         for pe in range(arch.pes):

@@ -1,0 +1,227 @@
+"""Many hardware points for one workload, fast: the cost model of :mod:`layer_cost`, shared out.
+
+A hardware sweep (DESIGN.md 1.5) changes a few arch keys at a time, and each
+part of a layer's tally depends on only some of them:
+
+==========================  ===================================================
+part                        depends on
+==========================  ===================================================
+placement                   PEs, ``tracks``, word layout
+stream tally                placement, banks (its bus bits x the route length)
+weight-stream shift steps   placement, domains, ports, port and update policy,
+                            data layout
+MAC-cell tally              placement, multiplier, adder
+leakage and area            organisation; one PE: multiplier, adder
+==========================  ===================================================
+
+:func:`evaluate_points` computes each part once per distinct key, with the
+same functions :func:`~rtmcim.mapping.layer_cost.evaluate_workload` uses, and
+prices all points at once (:func:`rtmcim.tech.price.price_arrays`: one matrix
+product for energy by class, one for latency). Its figures equal
+``evaluate_workload``'s point by point (tests hold them equal); a point that
+does not fit, or whose cell cannot run the bits, gets the error
+``evaluate_workload`` would raise, as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rtmcim.errors import RtmcimError
+from rtmcim.mapping.arch import Arch
+from rtmcim.mapping.area import accelerator_area_um2, accelerator_leakage_mw, unit_figures
+from rtmcim.mapping.layer_cost import (
+    compute_tally,
+    dot_product_tally,
+    following_pool,
+    pool_tally,
+    stream_tally,
+    weight_shift_tally,
+)
+from rtmcim.mapping.place import Placement, check_capacity, layer_placements
+from rtmcim.mapping.stream import pe_outputs, workload_stream_steps
+from rtmcim.mapping.workload import ComputeWork, Workload
+from rtmcim.memory.organization import (
+    AreaBreakdown,
+    Organization,
+    area_breakdown,
+    htree_mm,
+    leakage_mw,
+)
+from rtmcim.tally import CYCLE_FIELDS, EVENT_FIELDS, Tally
+from rtmcim.tech import ENERGY_CLASSES, Tech
+from rtmcim.tech.price import price_arrays
+
+FIELDS = EVENT_FIELDS + CYCLE_FIELDS
+_LEAK = ENERGY_CLASSES.index("leakage")
+_BUS = FIELDS.index("bus_bit_mm")
+
+
+def tally_vector(t: Tally) -> np.ndarray:
+    """A tally's values in the order ``FIELDS`` (what :func:`price_arrays` prices)."""
+    return np.array([getattr(t, f) for f in FIELDS], dtype=float)
+
+
+@dataclass(frozen=True)
+class PointCosts:
+    """Figures of each point, arrays over the points (NaN where a point does not map)."""
+
+    error: list[str]  # '' for a point that maps, else "ErrorType: message"
+    energy_by_class_pj: np.ndarray  # (points, ENERGY_CLASSES), incl. leakage
+    latency_ns: np.ndarray
+    area_um2: np.ndarray
+    peak_power_mw: np.ndarray  # largest layer-average power
+    utilization: np.ndarray  # MAC-weighted over the layers
+    pes: np.ndarray
+    bank_area_um2: np.ndarray
+    array_efficiency: np.ndarray
+    capacity_bits: np.ndarray
+    macs: int
+
+    @property
+    def ok(self) -> np.ndarray:
+        return np.array([not e for e in self.error], dtype=bool)
+
+    @property
+    def energy_pj(self) -> np.ndarray:
+        return self.energy_by_class_pj.sum(axis=1)
+
+
+class _Memo:
+    """Per-call cache: key -> ``make(*args)``, or the error computing it raised (raised again)."""
+
+    def __init__(self) -> None:
+        self.d: dict[tuple[Any, ...], Any] = {}
+
+    def get(self, key: tuple[Any, ...], make: Callable[..., Any], *args: Any) -> Any:
+        try:
+            hit = self.d[key]
+        except KeyError:
+            try:
+                hit = make(*args)
+            except RtmcimError as exc:
+                hit = exc
+            self.d[key] = hit
+        if isinstance(hit, RtmcimError):
+            raise hit
+        return hit
+
+
+def _org_part(org: Organization, tech: Tech) -> tuple[float, AreaBreakdown, float]:
+    """Route length (mm), area breakdown and leakage (mW) of a memory organisation."""
+    return htree_mm(org, tech), area_breakdown(org, tech), leakage_mw(org, tech)
+
+
+def _stream_part(
+    work: Workload, arch: Arch, placement: Placement
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Stream tallies (layers, FIELDS; bus in bits), utilization and busiest PE of each layer."""
+    rows, util, busiest = [], [], []
+    for i, lw in enumerate(work.layers):
+        if isinstance(lw, ComputeWork):
+            ls = stream_tally(lw, placement.of(lw.name), arch, following_pool(work, i))
+            rows.append(tally_vector(ls.tally))
+            util.append(ls.utilization)
+            busiest.append(ls.busiest)
+        else:
+            rows.append(tally_vector(pool_tally(lw, arch.org.banks)))
+            util.append(1.0)
+            busiest.append(-1)
+    return np.array(rows), np.array(util), busiest
+
+
+def _shift_part(work: Workload, arch: Arch, placement: Placement, busiest: list[int]) -> np.ndarray:
+    """The weight stream's shift tallies of each layer, (layers, FIELDS)."""
+    steps = iter(workload_stream_steps(work, placement, arch))
+    rows = np.zeros((len(work.layers), len(FIELDS)))
+    for i, lw in enumerate(work.layers):
+        if isinstance(lw, ComputeWork):
+            rows[i] = tally_vector(weight_shift_tally(next(steps), busiest[i], arch.org.mu.tracks))
+    return rows
+
+
+def _compute_part(work: Workload, arch: Arch, placement: Placement) -> np.ndarray:
+    """The MAC cells' tallies of one point, (layers, FIELDS)."""
+    rows = np.zeros((len(work.layers), len(FIELDS)))
+    for i, lw in enumerate(work.layers):
+        if isinstance(lw, ComputeWork):
+            busiest = int(pe_outputs(placement.of(lw.name), lw, arch.pes).max())
+            dot = dot_product_tally(lw, arch)
+            rows[i] = tally_vector(compute_tally(dot, lw.output_count, busiest))
+    return rows
+
+
+def evaluate_points(work: Workload, archs: Sequence[Arch]) -> PointCosts:
+    """Evaluate ``work`` on every arch of ``archs`` (see the module docstring)."""
+    n, n_layers = len(archs), len(work.layers)
+    memo = _Memo()
+    error = [""] * n
+    stream = np.zeros((n, n_layers, len(FIELDS)))  # the stream part, bus in bits
+    rest = np.zeros((n, n_layers, len(FIELDS)))  # weight shifts and MAC cells
+    route = np.zeros(n)  # bus route length, mm
+    util = np.zeros((n, n_layers))
+    leak = np.zeros(n)
+    scalars = np.full((n, 5), np.nan)  # area, PEs, bank area, array efficiency, capacity
+    by_tech: dict[int, list[int]] = {}
+    for i, arch in enumerate(archs):
+        org, comp, tech = arch.org, arch.compute, arch.tech
+        mu, t_id = org.mu, id(tech)
+        lkey = (arch.pes, mu.tracks, comp.word_layout)
+        ckey = (*lkey, comp.multiplier, comp.adder)
+        skey = (*lkey, mu.domains, mu.ports, org.port_policy, org.update_policy, comp.data_layout)
+        try:  # in evaluate_workload's order, so that a point fails with the same error
+            layers, words = memo.get(("layout", *lkey), layer_placements, work, arch)
+            placement = check_capacity(work, arch, layers, words)
+            bus_len, ab, mem_mw = memo.get(("org", org, t_id), _org_part, org, tech)
+            units = memo.get(("units", *ckey[3:], t_id), unit_figures, work, arch)
+            leak_mw = accelerator_leakage_mw(work, arch, units, mem_mw)
+            area = sum(accelerator_area_um2(work, arch, units, ab).values())
+            s_rows, s_util, busiest = memo.get(
+                ("stream", *lkey, org.banks), _stream_part, work, arch, placement
+            )
+            w_rows = memo.get(("shift", *skey), _shift_part, work, arch, placement, busiest)
+            c_rows = memo.get(("mac", *ckey), _compute_part, work, arch, placement)
+        except RtmcimError as exc:
+            error[i] = f"{type(exc).__name__}: {exc}"
+            continue
+        stream[i] = s_rows
+        rest[i] = w_rows + c_rows
+        route[i] = bus_len
+        util[i] = s_util
+        leak[i] = leak_mw
+        scalars[i] = (area, arch.pes, ab.bank_um2, ab.array_efficiency, org.capacity_bits)
+        by_tech.setdefault(t_id, []).append(i)
+
+    stream[:, :, _BUS] *= route[:, None]
+    tallies = stream + rest
+    energy = np.full((n, n_layers, len(ENERGY_CLASSES)), np.nan)
+    latency = np.full((n, n_layers), np.nan)
+    techs = {id(a.tech): a.tech for a in archs}
+    for t_id, idx in by_tech.items():
+        e_mat, l_vec = price_arrays(techs[t_id])
+        latency[idx] = tallies[idx] @ l_vec
+        energy[idx] = tallies[idx] @ e_mat
+        energy[idx, :, _LEAK] = leak[idx, None] * latency[idx]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        power = np.where(latency > 0, energy.sum(axis=2) / latency, 0.0)
+    macs_l = np.array([lw.macs if isinstance(lw, ComputeWork) else 0 for lw in work.layers])
+    macs = int(macs_l.sum())
+    ok = np.array([not e for e in error], dtype=bool)
+    utilization = (util * macs_l).sum(axis=1) / macs if macs else np.zeros(n)
+    return PointCosts(
+        error=error,
+        energy_by_class_pj=energy.sum(axis=1),
+        latency_ns=latency.sum(axis=1),
+        area_um2=scalars[:, 0],
+        peak_power_mw=np.where(ok, power.max(axis=1), np.nan),
+        utilization=np.where(ok, utilization, np.nan),
+        pes=scalars[:, 1],
+        bank_area_um2=scalars[:, 2],
+        array_efficiency=scalars[:, 3],
+        capacity_bits=scalars[:, 4],
+        macs=macs,
+    )
