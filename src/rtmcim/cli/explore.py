@@ -20,7 +20,10 @@ def add_parser(sub: Any) -> None:
             "each model trained once with QAT and cached) and, for every model, sweep every "
             "hardware point of the space. Writes trials.csv, pareto.csv, summary.json, plots and "
             "report.html to --out. Re-running the same command resumes the study: completed "
-            "trials are kept, none is run twice."
+            "trials are kept, none is run twice. An optional 'faults:' section in the space "
+            "(rates: shift=1e-3, mitigation: none|position_check[:N]|tmr_msb[:B], images: 300, "
+            "seed: 0) adds the fault_accuracy column and objective: accuracy under those faults on "
+            "the bit-exact engine, measured once per model on the base arch of the hardware half."
         ),
     )
     p.add_argument(
@@ -174,6 +177,7 @@ def run(args: argparse.Namespace) -> int:
                 "design": d["label"],
                 "model": f"{d['model']} W{d['wbits']}/A{d['abits']}",
                 "accuracy": d["accuracy"],
+                **({"fault acc": d["fault_accuracy"]} if "fault_accuracy" in d else {}),
                 "energy nJ": d["energy_pj"] / 1e3,
                 "latency µs": d["latency_ns"] / 1e3,
                 "area mm²": d["area_um2"] / 1e6,

@@ -5,12 +5,18 @@ process or a Dask worker): its input, :class:`CandidateTask`, is plain
 picklable data, and its output, :class:`CandidateResult`, too. Hardware
 evaluation is cheap (milliseconds per point) next to training, so every valid
 hardware point of the space is evaluated for every model (DESIGN.md 1.5).
+
+When the space has a ``faults`` section, each model is also run once on the
+bit-exact engine with those faults (:func:`fault_figures`), on the base arch
+of the hardware half, not per hardware point: a faulty engine run costs
+seconds, the sweep milliseconds per point.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,11 +26,12 @@ import numpy as np
 
 from rtmcim.errors import RtmcimError
 from rtmcim.explore.objectives import metrics, violation
-from rtmcim.explore.space import SpaceConfig, build_arch, model_spec, reference_spec
+from rtmcim.explore.space import FaultsConfig, SpaceConfig, build_arch, model_spec, reference_spec
 from rtmcim.mapping.arch import Arch, load_arch
 from rtmcim.mapping.layer_cost import evaluate_workload
 from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload, workload_from_graph
 from rtmcim.nn.data import Dataset, load_dataset
+from rtmcim.nn.intgraph import IntGraph
 
 SUBSET_SEED = 12345  # fixed: the training subset is part of the data, not of the search
 
@@ -122,12 +129,51 @@ def sweep(
     return out
 
 
+def fault_figures(graph: IntGraph, ds: Dataset, arch: Arch, faults: FaultsConfig) -> dict[str, Any]:
+    """Accuracy of ``graph`` on the first ``faults.images`` test images, fault-free and under
+    ``faults`` (bit-exact engine on ``arch``'s cells, fault draws seeded by ``faults.seed``).
+
+    The fault-free figure comes from the integer reference executor, which the engine
+    reproduces exactly. A model that does not fit ``arch`` gets ``fault_accuracy`` NaN and
+    the reason under ``fault_reason``.
+    """
+    from rtmcim.engine.faults import accuracy_under_faults
+    from rtmcim.nn.reference import run_reference
+
+    n = min(faults.images, len(ds.y_test))
+    x, y = graph.quantize_input(ds.x_test[:n]), ds.y_test[:n]
+    t0 = time.perf_counter()
+    free = float(np.mean(run_reference(graph, x, keep_activations=False).predictions == y))
+    out: dict[str, Any] = {
+        "fault_free_accuracy": free,
+        "fault_images": n,
+        "fault_arch": arch.config.name,
+    }
+    try:
+        acc = accuracy_under_faults(
+            graph, x, y, arch, faults.fault_config(), faults.mitigation_config(), faults.seed
+        )
+    except RtmcimError as exc:  # e.g. the model does not fit the base arch
+        acc = math.nan
+        out["fault_reason"] = f"{type(exc).__name__}: {exc}"
+    out["fault_accuracy"] = acc
+    out["fault_s"] = time.perf_counter() - t0
+    return out
+
+
 def evaluate_candidate(
     task: CandidateTask,
     train_progress: Callable[[Any], None] | None = None,
     sweep_progress: Callable[[int, int], None] | None = None,
 ) -> CandidateResult:
-    """Train the candidate (or take it from the cache) and sweep every hardware point."""
+    """Train the candidate (or take it from the cache) and sweep every hardware point.
+
+    With a ``faults`` section in the space, ``fault_accuracy`` (accuracy on the first
+    ``faults.images`` test images under the space's fault rates) is measured once per model
+    on the *base arch* of the hardware half (the reference on its reference arch) and put on
+    every point record, like ``accuracy``; ``extra`` holds it with the fault-free accuracy on
+    the same images.
+    """
     from rtmcim.nn.train import train_model
 
     space = SpaceConfig.model_validate(task.space)
@@ -166,6 +212,11 @@ def evaluate_candidate(
     for p in points:
         p["accuracy"] = tm.int_accuracy
     t2 = time.perf_counter()
+    faulty: dict[str, Any] = {}
+    if space.faults is not None:
+        faulty = fault_figures(tm.graph, ds, base, space.faults)
+        for p in points:
+            p["fault_accuracy"] = faulty["fault_accuracy"]
     return CandidateResult(
         number=task.number,
         params=dict(task.params),
@@ -181,5 +232,5 @@ def evaluate_candidate(
         points=points,
         train_s=t1 - t0,
         sweep_s=t2 - t1,
-        extra={"folder": str(tm.folder) if tm.folder else None, "macs": work.macs},
+        extra={"folder": str(tm.folder) if tm.folder else None, "macs": work.macs, **faulty},
     )

@@ -3,6 +3,9 @@
 Every figure is per inference and carries its unit in its name. The four core
 objectives are ``accuracy`` (max), ``energy`` (pJ, min), ``latency`` (ns, min)
 and ``area`` (µm², min); ``edp`` and ``tops_per_w`` are derived ones.
+``fault_accuracy`` (max) is the model's accuracy under the space's fault rates,
+measured once per model on the base arch, like ``accuracy`` the same on every
+hardware point of that model.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ COLUMN = {
     "area": "area_um2",
     "edp": "edp_pj_ns",
     "tops_per_w": "tops_per_w",
+    "fault_accuracy": "fault_accuracy",
 }
 
 METRICS = (

@@ -26,11 +26,23 @@ every model), the objectives and the constraints::
     objectives: [accuracy, energy, latency, area]     # optional: edp, tops_per_w
     constraints: {area_budget_mm2: 5.0, accuracy_floor: 0.5, peak_power_mw: 500}
     reference: {model: lenet5, wbits: 8, abits: 8, arch: default}
+    faults:                        # optional: enables the fault_accuracy objective
+      rates: shift=1e-3            # as 'simulate --faults': shift, read, write rates per event
+      mitigation: none             # none | position_check[:N] | tmr_msb[:B] | both joined by '+'
+      images: 300                  # first N test images (bit-exact engine: keep it small)
+      seed: 0                      # seed of the fault draws
+
+Without a ``faults`` section nothing about a space changes (its content hash
+included). With one, every model is also run on the bit-exact engine with
+faults injected, once, on the base arch of the hardware half (the reference
+on its reference arch), not on every hardware point: that would cost the
+engine run times the sweep size.
 
 Bad input raises a one-line :class:`~rtmcim.errors.ConfigError` naming the key:
 unknown keys, empty lists, sweep keys the arch does not have, values the arch
-rejects, objective names that do not exist, and a hardware half in which no
-combination is a valid arch (a contradictory space).
+rejects, objective names that do not exist, a hardware half in which no
+combination is a valid arch (a contradictory space), bad fault rates or
+mitigations, and ``fault_accuracy`` as an objective without a ``faults`` section.
 """
 
 from __future__ import annotations
@@ -38,7 +50,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -47,6 +59,9 @@ from rtmcim.config import Frozen, set_dotted, validate
 from rtmcim.errors import ConfigError, RtmcimError
 from rtmcim.mapping.arch import Arch, ArchConfig, load_arch
 from rtmcim.nn.spec import MAX_BITS, MIN_BITS, NetSpec, content_hash, parse_spec
+
+if TYPE_CHECKING:
+    from rtmcim.engine.faults import FaultConfig, Mitigation
 
 SAMPLERS = ("nsga2", "random", "grid")
 
@@ -58,6 +73,12 @@ OBJECTIVES: dict[str, tuple[Literal["maximize", "minimize"], str, str]] = {
     "area": ("minimize", "um2", "accelerator area"),
     "edp": ("minimize", "pJ*ns", "energy-delay product per inference"),
     "tops_per_w": ("maximize", "TOPS/W", "energy efficiency (2 ops per MAC)"),
+    "fault_accuracy": (
+        "maximize",
+        "",
+        "integer-graph accuracy under the space's fault rates "
+        "(bit-exact engine, base arch, first N test images)",
+    ),
 }
 CORE_OBJECTIVES = ("accuracy", "energy", "latency", "area")
 
@@ -179,6 +200,26 @@ class Reference(Frozen):
     arch: str = "default"
 
 
+class FaultsConfig(Frozen):
+    """Faults under which ``fault_accuracy`` is measured (rates and mitigation as text, checked
+    by :func:`space_from_dict` with the engine's own parsers)."""
+
+    rates: str = Field(min_length=1)
+    mitigation: str = "none"
+    images: int = Field(default=300, ge=1, le=100000)
+    seed: int = Field(default=0, ge=0)
+
+    def fault_config(self) -> FaultConfig:
+        from rtmcim.engine.faults import FaultConfig
+
+        return FaultConfig.parse(self.rates, key="faults.rates")
+
+    def mitigation_config(self) -> Mitigation:
+        from rtmcim.engine.faults import Mitigation
+
+        return Mitigation.parse(self.mitigation, key="faults.mitigation")
+
+
 class SpaceConfig(Frozen):
     name: str = Field(default="space", min_length=1, max_length=64)
     description: str = ""
@@ -192,6 +233,7 @@ class SpaceConfig(Frozen):
     objectives: tuple[str, ...] = CORE_OBJECTIVES
     constraints: Constraints = Field(default_factory=Constraints)
     reference: Reference = Field(default_factory=Reference)
+    faults: FaultsConfig | None = None
 
     @field_validator("objectives", mode="before")
     @classmethod
@@ -211,7 +253,10 @@ class SpaceConfig(Frozen):
         return [OBJECTIVES[o][0] for o in self.objectives]
 
     def canonical(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        data = self.model_dump(mode="json")
+        if data["faults"] is None:  # absent: the space hashes as it did before faults existed
+            del data["faults"]
+        return data
 
     def content_hash(self) -> str:
         return content_hash(self.canonical())
@@ -307,6 +352,7 @@ def space_from_dict(data: Any, source: str = "<dict>") -> Space:
             exc.message, key="reference.arch", value=cfg.reference.arch, source=source
         ) from None
     _check_sweep_values(base, cfg.hardware, source)
+    _check_faults(cfg, source)
     points: list[dict[str, Any]] = []
     rejected = 0
     for p in _sweep_points(cfg.hardware):
@@ -326,6 +372,27 @@ def space_from_dict(data: Any, source: str = "<dict>") -> Space:
         )
     reference_spec(cfg, source)
     return Space(cfg, source, base, tuple(points), rejected)
+
+
+def _check_faults(cfg: SpaceConfig, source: str) -> None:
+    """Rates and mitigation parse; ``fault_accuracy`` needs a ``faults`` section."""
+    if cfg.faults is None:
+        if "fault_accuracy" in cfg.objectives:
+            raise ConfigError(
+                "the fault_accuracy objective needs a faults section",
+                key=f"objectives.{cfg.objectives.index('fault_accuracy')}",
+                value="fault_accuracy",
+                source=source,
+                hint="add e.g. 'faults: {rates: shift=1e-3}' to the space",
+            )
+        return
+    try:
+        cfg.faults.fault_config()
+        cfg.faults.mitigation_config()
+    except ConfigError as exc:
+        raise ConfigError(
+            exc.message, key=exc.key, value=exc.value, allowed=exc.allowed, source=source
+        ) from None
 
 
 def model_grid_size(ms: ModelSpace) -> int:

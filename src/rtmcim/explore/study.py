@@ -341,9 +341,14 @@ def run_study(
             trial.set_user_attr("model", res.spec["name"])
             trial.set_user_attr("points", len(res.points))
             trial.set_user_attr("feasible", len(res.feasible_points))
+            if "fault_accuracy" in res.extra:
+                trial.set_user_attr("fault_accuracy", res.extra["fault_accuracy"])
             _set_constraints(trial, constraint_values(space, res))
             if values is None or any(not math.isfinite(v) for v in values):
-                trial.set_user_attr(FAILED_REASON, "no hardware point can hold the model")
+                why = "no hardware point can hold the model"
+                if values is not None and "fault_reason" in res.extra:
+                    why = f"no fault_accuracy on the base arch: {res.extra['fault_reason']}"
+                trial.set_user_attr(FAILED_REASON, why)
                 study.tell(trial, state=TrialState.FAIL)
             else:
                 study.tell(trial, values)
@@ -351,7 +356,8 @@ def run_study(
             emit(
                 "trial",
                 f"#{trial.number} {res.spec['name']} W{res.wbits}A{res.abits} "
-                f"acc {res.accuracy:.3f}, {len(res.feasible_points)}/{len(res.points)} feasible, "
+                f"acc {res.accuracy:.3f}{_fault_txt(res)}, "
+                f"{len(res.feasible_points)}/{len(res.points)} feasible, "
                 f"train {res.train_s:.1f}s sweep {res.sweep_s:.1f}s",
                 trial.number,
             )
@@ -364,6 +370,16 @@ def run_study(
     emit("done")
     return StudyRun(
         out, study.study_name, url, complete, failed, new, time.perf_counter() - t_start
+    )
+
+
+def _fault_txt(res: CandidateResult) -> str:
+    e = res.extra
+    if "fault_accuracy" not in e:
+        return ""
+    return (
+        f" (first {e['fault_images']} test images: {e['fault_free_accuracy']:.3f} fault-free, "
+        f"{e['fault_accuracy']:.3f} under faults)"
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 import rtmcim
-from rtmcim.explore.space import OBJECTIVES
+from rtmcim.explore.space import OBJECTIVES, FaultsConfig
 from rtmcim.report import html, plots
 from rtmcim.report.results import (
     Results,
@@ -57,6 +57,8 @@ def _design_record(res: Results, label: str, p: dict[str, Any]) -> dict[str, Any
         "tech_preset": arch.tech.name,
     }
     rec.update({k: p[k] for k in ("accuracy", "energy_pj", "latency_ns", "area_um2")})
+    if "fault_accuracy" in p:
+        rec["fault_accuracy"] = p["fault_accuracy"]
     rec.update(
         {k: p[k] for k in ("tops_per_w", "peak_power_mw", "bank_area_um2", "density_mbit_per_mm2")}
     )
@@ -180,6 +182,8 @@ def build_report(folder: str | Path) -> Report:
         "headline": headline_label,
         "baselines": baselines,
     }
+    if res.space.faults is not None:
+        summary["faults"] = _faults_summary(res, res.space.faults)
     text = json.dumps(summary, indent=1, sort_keys=True, default=_jsonable) + "\n"
     files["summary.json"] = out / "summary.json"
     files["summary.json"].write_text(text, encoding="utf-8")
@@ -190,6 +194,32 @@ def build_report(folder: str | Path) -> Report:
         _html(res, summary, front_tab, trials_tab, files, arch_for_sources), encoding="utf-8"
     )
     return Report(out, files, summary)
+
+
+def _faults_summary(res: Results, f: FaultsConfig) -> dict[str, Any]:
+    """How fault_accuracy was measured: rates, mitigation, images, seed and the arch it ran on."""
+    extras = [t.get("extra", {}) for t in res.trials]
+    images = {int(e["fault_images"]) for e in extras if "fault_images" in e}
+    return {
+        "rates": str(f.fault_config()),
+        "mitigation": f.mitigation_config().name,
+        "images": max(images) if images else f.images,
+        "seed": f.seed,
+        "arch": res.space.hardware.base,
+        "reference_arch": res.space.reference.arch,
+    }
+
+
+def _faults_html(fs: dict[str, Any]) -> str:
+    return (
+        f"<p>Accuracy under faults (<code>fault_accuracy</code>): fault rates "
+        f"<code>{html.esc(fs['rates'])}</code>, mitigation <code>{html.esc(fs['mitigation'])}"
+        f"</code>, first {fs['images']} test images, fault seed {fs['seed']}; bit-exact engine, "
+        f"measured once per model on the base arch <code>{html.esc(fs['arch'])}</code> (the "
+        f"default design on <code>{html.esc(fs['reference_arch'])}</code>), not on each "
+        "hardware point, so every point of a model carries the same value. trials.csv gives "
+        "the fault-free accuracy on the same images beside it.</p>"
+    )
 
 
 def _merge_labels(chosen: dict[str, dict[str, Any]], evals: dict[str, Any]) -> dict[str, Any]:
@@ -207,6 +237,10 @@ def _jsonable(v: Any) -> Any:
     if isinstance(v, np.generic):
         return v.item()
     return str(v)
+
+
+def _fault_cell(d: dict[str, Any]) -> dict[str, Any]:
+    return {"accuracy under faults": d["fault_accuracy"]} if "fault_accuracy" in d else {}
 
 
 def _ratio_txt(r: dict[str, float] | None) -> str:
@@ -251,6 +285,8 @@ def _html(
         f" Constraints: area ≤ {c.area_budget_mm2} mm², accuracy ≥ {c.accuracy_floor}, "
         f"peak power ≤ {c.peak_power_mw} mW, and the model must fit the memory.</p>"
     )
+    if "faults" in s:
+        searched += _faults_html(s["faults"])
     sections.append(("What was searched", searched))
 
     ref = s["reference"]
@@ -263,6 +299,7 @@ def _html(
                 "model": d["model"],
                 "W/A bits": f"{d['wbits']}/{d['abits']}",
                 "accuracy": d["accuracy"],
+                **_fault_cell(d),
                 "energy nJ": d["energy_pj"] / 1e3,
                 "latency µs": d["latency_ns"] / 1e3,
                 "area mm²": d["area_um2"] / 1e6,
@@ -282,6 +319,7 @@ def _html(
                 "model": ref["model"],
                 "W/A bits": f"{ref['wbits']}/{ref['abits']}",
                 "accuracy": ref["accuracy"],
+                **_fault_cell(ref),
                 "energy nJ": ref["energy_pj"] / 1e3,
                 "latency µs": ref["latency_ns"] / 1e3,
                 "area mm²": ref["area_um2"] / 1e6,
@@ -348,7 +386,8 @@ def _html(
         sections.append(("Against the baselines", "<p>Baselines are not available.</p>"))
 
     front_cols = ["trial", "point", "model", "wbits", "abits", *res.sweep_keys]
-    front_cols += ["accuracy", "energy_pj", "latency_ns", "area_um2", "bank_area_um2"]
+    front_cols += ["accuracy", *(["fault_accuracy"] if "faults" in s else [])]
+    front_cols += ["energy_pj", "latency_ns", "area_um2", "bank_area_um2"]
     front_cols += ["density_mbit_per_mm2"]
     shown = front_tab[:60]
     sections.append(

@@ -31,6 +31,7 @@ LABEL = {
     "area": "area (mm²)",
     "edp": "EDP (nJ·µs)",
     "tops_per_w": "TOPS/W",
+    "fault_accuracy": "accuracy under faults",
 }
 SCALE = {"accuracy": 1.0, "energy": 1e-3, "latency": 1e-3, "area": 1e-6, "edp": 1e-6}
 
@@ -68,8 +69,9 @@ def scatter_matrix(
         for j, ox in enumerate(objectives):
             ax = axes[i][j]
             if i == j:
-                ax.hist(cols[ox], bins=30, color="0.7")
-                ax.hist(fcols[ox], bins=30, color="C3", alpha=0.8)
+                # NaN (e.g. fault_accuracy of a model the base arch cannot hold) is not binned
+                ax.hist(cols[ox][np.isfinite(cols[ox])], bins=30, color="0.7")
+                ax.hist(fcols[ox][np.isfinite(fcols[ox])], bins=30, color="C3", alpha=0.8)
             else:
                 ax.scatter(cols[ox], cols[oy], s=3, c="0.75", rasterized=True)
                 ax.scatter(fcols[ox], fcols[oy], s=10, c="C3")

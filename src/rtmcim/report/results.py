@@ -29,6 +29,7 @@ from rtmcim.mapping.layer_cost import Evaluation, evaluate_workload
 from rtmcim.mapping.workload import Workload
 
 NUMERIC = ("accuracy", *METRICS)  # every design figure of the explore layer, and accuracy
+FAULT_NUMERIC = ("fault_accuracy",)  # point columns of a space with a faults section
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,19 @@ class Results:
     def objectives(self) -> tuple[str, ...]:
         return self.space.objectives
 
+    @property
+    def numeric(self) -> tuple[str, ...]:
+        """The numeric point columns: NUMERIC, and fault_accuracy when the space has faults."""
+        return numeric_columns(self.space)
 
-def _read_points(path: Path, trial: int, keys: list[str]) -> list[dict[str, Any]]:
+
+def numeric_columns(space: SpaceConfig) -> tuple[str, ...]:
+    return (*NUMERIC, *FAULT_NUMERIC) if space.faults is not None else NUMERIC
+
+
+def _read_points(
+    path: Path, trial: int, keys: list[str], numeric: tuple[str, ...] = NUMERIC
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     with path.open(encoding="utf-8", newline="") as fh:
         for r in csv.DictReader(fh):
@@ -58,7 +70,7 @@ def _read_points(path: Path, trial: int, keys: list[str]) -> list[dict[str, Any]
                 p[k] = _scalar(r.get(k, ""))
             p["feasible"] = r.get("feasible") == "True"
             p["reason"] = r.get("reason", "")
-            for k in NUMERIC:
+            for k in numeric:
                 v = r.get(k, "")
                 p[k] = float(v) if v not in ("", None) else math.nan
             rows.append(p)
@@ -102,12 +114,12 @@ def load_results(folder: str | Path) -> Results:
         except json.JSONDecodeError:
             raise DataError("trial file is corrupt", source=str(f)) from None
         trials.append(meta)
-        points.extend(_read_points(pts, int(meta["number"]), keys))
+        points.extend(_read_points(pts, int(meta["number"]), keys, numeric_columns(space)))
     reference = None
     rf = tdir / "reference.json"
     if rf.is_file() and (tdir / "reference-points.csv").is_file():
         reference = json.loads(rf.read_text(encoding="utf-8"))
-        ref_pts = _read_points(tdir / "reference-points.csv", -1, [])
+        ref_pts = _read_points(tdir / "reference-points.csv", -1, [], numeric_columns(space))
         # a reference that does not fit its own arch has no figures to compare with
         ok = bool(ref_pts) and not math.isnan(ref_pts[0]["energy_pj"])
         reference["point"] = ref_pts[0] if ok else None

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rtmcim.explore.objectives import COLUMN, best, maximize_flags
-from rtmcim.report.results import NUMERIC, Results
+from rtmcim.report.results import Results
 
 
 def write_csv(
@@ -41,13 +41,14 @@ def trial_rows(res: Results) -> list[dict[str, Any]]:
                 "float_accuracy": t["float_accuracy"],
                 "qat_accuracy": t["qat_accuracy"],
                 "accuracy": t["accuracy"],
+                **_fault_columns(res, t),
                 "macs": t.get("extra", {}).get("macs"),
                 "hw_points": t["points"],
                 "hw_feasible": t["feasible"],
             }
         )
         for o, mx in zip(objs, maximize_flags(objs), strict=True):
-            if o != "accuracy":
+            if o not in ("accuracy", "fault_accuracy"):  # one value per model: no best
                 row[f"best_{COLUMN[o]}"] = best([p[COLUMN[o]] for p in pts], mx)
         row.update(
             {
@@ -60,6 +61,14 @@ def trial_rows(res: Results) -> list[dict[str, Any]]:
         )
         out.append(row)
     return out
+
+
+def _fault_columns(res: Results, t: dict[str, Any]) -> dict[str, Any]:
+    """Accuracy on the first N test images without and with the space's faults (base arch)."""
+    if res.space.faults is None:
+        return {}
+    extra = t.get("extra", {})
+    return {k: extra.get(k) for k in ("fault_free_accuracy", "fault_accuracy", "fault_images")}
 
 
 def point_rows(res: Results, points: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -77,7 +86,7 @@ def point_rows(res: Results, points: Sequence[dict[str, Any]]) -> list[dict[str,
             "abits": t["abits"],
         }
         row.update({k: p[k] for k in res.sweep_keys})
-        row.update({k: p[k] for k in NUMERIC})
+        row.update({k: p[k] for k in res.numeric})
         row.update(
             {
                 "base_arch": res.space.hardware.base,
