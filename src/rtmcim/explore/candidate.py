@@ -16,19 +16,20 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from rtmcim.errors import RtmcimError
-from rtmcim.explore.objectives import metrics, violation
+from rtmcim.explore.objectives import point_metrics, violation
 from rtmcim.explore.space import FaultsConfig, SpaceConfig, build_arch, model_spec, reference_spec
 from rtmcim.mapping.arch import Arch, load_arch
-from rtmcim.mapping.layer_cost import evaluate_workload
+from rtmcim.mapping.batch import evaluate_points
 from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload, workload_from_graph
 from rtmcim.nn.data import Dataset, load_dataset
 from rtmcim.nn.intgraph import IntGraph
@@ -99,31 +100,43 @@ def workload_from_data(name: str, data: list[dict[str, Any]]) -> Workload:
     return Workload(name, tuple(layers))
 
 
+@functools.lru_cache(maxsize=8)
+def _hardware_archs(base: str, points_json: str) -> tuple[Arch, ...]:
+    arch0 = load_arch(base)
+    return tuple(build_arch(arch0, hp) for hp in json.loads(points_json))
+
+
+def hardware_archs(base: str, hw_points: Sequence[dict[str, Any]]) -> tuple[Arch, ...]:
+    """The arch of every hardware point (validated once per process, reused for every model)."""
+    return _hardware_archs(base, json.dumps(list(hw_points), sort_keys=True))
+
+
 def sweep(
     work: Workload,
-    base: Arch,
-    hw_points: tuple[dict[str, Any], ...],
+    archs: Sequence[Arch],
+    hw_points: Sequence[dict[str, Any]],
     space: SpaceConfig,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Evaluate ``work`` on every hardware point; infeasible points say why."""
-    out: list[dict[str, Any]] = []
+    """Evaluate ``work`` on every hardware point (``archs[i]`` built from ``hw_points[i]``).
+
+    All points are evaluated together (:func:`rtmcim.mapping.batch.evaluate_points`,
+    equal to ``evaluate_workload`` point by point); infeasible points say why:
+    does not fit (capacity), a cell that cannot run these bits, or a broken
+    hardware constraint.
+    """
     n = len(hw_points)
-    for i, hp in enumerate(hw_points):
+    pc = evaluate_points(work, archs)
+    out: list[dict[str, Any]] = []
+    for i, (hp, m) in enumerate(zip(hw_points, point_metrics(pc), strict=True)):
         rec: dict[str, Any] = {"point": i, **hp}
-        try:
-            ev = evaluate_workload(work, build_arch(base, hp))
-        except RtmcimError as exc:  # does not fit (capacity) or a cell that cannot run these bits
-            rec.update(feasible=False, reason=f"{type(exc).__name__}: {exc}")
-            out.append(rec)
-            continue
-        m = metrics(ev)
-        rec.update(m)
-        why = violation(m, space.constraints)
-        rec.update(feasible=not why, reason=why)
+        if m is None:
+            rec.update(feasible=False, reason=pc.error[i])
+        else:
+            rec.update(m)
+            why = violation(m, space.constraints)
+            rec.update(feasible=not why, reason=why)
         out.append(rec)
-        if progress is not None and (i + 1) % 50 == 0:
-            progress(i + 1, n)
     if progress is not None:
         progress(n, n)
     return out
@@ -205,10 +218,11 @@ def evaluate_candidate(
     work = workload_from_graph(tm.graph, spec.name)
     if task.params:
         base = load_arch(space.hardware.base)
-        points = sweep(work, base, task.hw_points, space, sweep_progress)
+        archs = hardware_archs(space.hardware.base, task.hw_points)
+        points = sweep(work, archs, task.hw_points, space, sweep_progress)
     else:
         base = load_arch(space.reference.arch)
-        points = sweep(work, base, ({},), space, sweep_progress)
+        points = sweep(work, (base,), ({},), space, sweep_progress)
     for p in points:
         p["accuracy"] = tm.int_accuracy
     t2 = time.perf_counter()

@@ -13,7 +13,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from rtmcim.explore.space import OBJECTIVES, Constraints
+from rtmcim.mapping.batch import PointCosts
 from rtmcim.mapping.layer_cost import Evaluation
 from rtmcim.memory.organization import area_breakdown
 
@@ -43,25 +46,69 @@ METRICS = (
 )
 
 
+def figures(
+    energy_pj: Any,
+    latency_ns: Any,
+    area_um2: Any,
+    macs: int,
+    peak_power_mw: Any,
+    bank_area_um2: Any,
+    capacity_bits: Any,
+    array_efficiency: Any,
+    utilization: Any,
+    pes: Any,
+) -> dict[str, Any]:
+    """The ``METRICS`` of a design from its base figures (floats, or numpy arrays over points)."""
+    return {
+        "energy_pj": energy_pj,
+        "latency_ns": latency_ns,
+        "area_um2": area_um2,
+        "edp_pj_ns": energy_pj * latency_ns,
+        "tops_per_w": 2 * macs / energy_pj,  # 2 ops per MAC; (ops / J) / 1e12 = 2 MACs / pJ
+        "peak_power_mw": peak_power_mw,
+        "bank_area_um2": bank_area_um2,
+        "density_mbit_per_mm2": capacity_bits / 1e6 / (area_um2 / 1e6),
+        "array_efficiency": array_efficiency,
+        "utilization": utilization,
+        "pes": pes,
+    }
+
+
 def metrics(ev: Evaluation) -> dict[str, float]:
     """The figures of one evaluated design (accuracy is the model's, added by the caller)."""
     ab = area_breakdown(ev.arch.org, ev.arch.tech)
-    area = ev.total_area_um2
     macs = sum(lc.macs for lc in ev.layers)
     util = sum(lc.utilization * lc.macs for lc in ev.layers) / macs if macs else 0.0
-    return {
-        "energy_pj": ev.total_energy_pj,
-        "latency_ns": ev.latency_ns,
-        "area_um2": area,
-        "edp_pj_ns": ev.total_energy_pj * ev.latency_ns,
-        "tops_per_w": ev.tops_per_w,
-        "peak_power_mw": ev.peak_power_mw,
-        "bank_area_um2": ab.bank_um2,
-        "density_mbit_per_mm2": ev.arch.org.capacity_bits / 1e6 / (area / 1e6),
-        "array_efficiency": ab.array_efficiency,
-        "utilization": util,
-        "pes": float(ev.arch.pes),
-    }
+    return figures(
+        ev.total_energy_pj,
+        ev.latency_ns,
+        ev.total_area_um2,
+        macs,
+        ev.peak_power_mw,
+        ab.bank_um2,
+        ev.arch.org.capacity_bits,
+        ab.array_efficiency,
+        util,
+        float(ev.arch.pes),
+    )
+
+
+def point_metrics(pc: PointCosts) -> list[dict[str, float] | None]:
+    """:func:`metrics` of every point of a batch evaluation (None where a point does not map)."""
+    cols = figures(
+        pc.energy_pj,
+        pc.latency_ns,
+        pc.area_um2,
+        pc.macs,
+        pc.peak_power_mw,
+        pc.bank_area_um2,
+        pc.capacity_bits,
+        pc.array_efficiency,
+        pc.utilization,
+        pc.pes,
+    )
+    as_lists = {k: np.asarray(v, dtype=float).tolist() for k, v in cols.items()}
+    return [None if err else {k: as_lists[k][i] for k in METRICS} for i, err in enumerate(pc.error)]
 
 
 def violation(point: dict[str, Any], c: Constraints) -> str:
