@@ -13,12 +13,16 @@ Fault kinds (rates per event, :class:`FaultConfig`):
     corrects it within an inference; every inference starts aligned (the
     controller homes the tracks between inferences).
 ``read``
-    a bit flip per bit sensed: weight-word bits read from the array, and the
+    a bit flip per bit sensed: weight-word bits read from the array, each
+    layer's input activations as every round of filters streams them from the
+    activation region (the filters of that round see those flips), and the
     bits a compute cell senses at its own ports (the Evaluator's ``read``).
 ``write``
     a bit flip per bit written: weight bits when the weights are programmed
-    (once per run: the weights are stationary), and the full-adder sums a
-    compute cell writes to its result tracks (the Evaluator's XOR3 outputs).
+    (once per run: the weights are stationary), each layer's (pooled) output
+    activations as they are written back (every later read sees them), and the
+    full-adder sums a compute cell writes to its result tracks (the
+    Evaluator's XOR3 outputs).
 
 Randomness comes from numpy generators keyed by ``(seed, kind, image, layer,
 copy)``, so the same seed gives the same faulty run, and an image's weight
@@ -81,7 +85,7 @@ DEFAULT_CHECK_INTERVAL = 1
 DEFAULT_TMR_BITS = 2
 BATCH_IMAGES = 16  # images per batch on the faulty path (bounds per-lane weight memory)
 
-_SALT = {"shift": 1, "read": 2, "write": 3, "cell": 4}
+_SALT = {"shift": 1, "read": 2, "write": 3, "cell": 4, "act_read": 5, "act_write": 6}
 
 
 # -- configuration -------------------------------------------------------------------------
@@ -226,6 +230,10 @@ class FaultStats:
     cell_read_flips: int = 0
     cell_bits_written: int = 0
     cell_write_flips: int = 0
+    act_bits_read: int = 0  # activation bits streamed from the activation region (every round)
+    act_read_flips: int = 0
+    act_bits_written: int = 0  # (pooled) output bits written back
+    act_write_flips: int = 0
     checks: int = 0
     correction_steps: int = 0
     corrections_busiest_pe: int = 0  # summed over images and layers
@@ -309,6 +317,9 @@ class FaultModel:
             lay.name: lay.weight for lay in graph.layers if isinstance(lay, ConvLayer | LinearLayer)
         }
         self.mem = memory_image(self.streams, self.weights, arch, self.placement)
+        # widths of a layer's input as read and of its output as written back
+        self.in_bits = {lw.name: lw.abits for lw in self.work.compute_layers}
+        self.out_bits = {lw.name: lw.out_bits or lw.acc_bits for lw in self.work.compute_layers}
         self.copies = 3 if self.mitigation.tmr_bits else 1
         self.stored = [self._program(c) for c in range(self.copies)]
         self._dirty: dict[tuple[str, int], np.ndarray] = {}
@@ -424,6 +435,53 @@ class FaultModel:
             mask = np.bincount(inv, weights=np.left_shift(1, b).astype(np.float64))
             u.reshape(-1)[where] ^= mask.astype(np.int64)
         return None if u is None else signed_from_unsigned(u, s.wbits)
+
+    def round_filters(self, name: str) -> list[np.ndarray | None]:
+        """Filters of each round of the layer: PE ``p`` owns filters ``p, p + P, ...``, so round
+        ``r`` computes filters ``r*P .. r*P + P - 1`` (``[None]``: one round, or no read faults)."""
+        lp = self.placement.of(name)
+        o = self.streams[name].out_channels
+        if lp.rounds == 1 or self.config.read <= 0:
+            return [None]
+        pes = self.arch.pes
+        return [np.arange(r * pes, min(o, (r + 1) * pes)) for r in range(lp.rounds)]
+
+    def read_input(self, name: str, h: np.ndarray, images: np.ndarray, rnd: int) -> np.ndarray:
+        """The layer's input as round ``rnd`` streams it from the activation region (read flips)."""
+        return self._flip_activations("act_read", name, h, images, self.in_bits[name], rnd)
+
+    def write_output(self, name: str, h: np.ndarray, images: np.ndarray) -> np.ndarray:
+        """The layer's (pooled) output as written back to the activation region (write flips)."""
+        return self._flip_activations("act_write", name, h, images, self.out_bits[name], 0)
+
+    def _flip_activations(
+        self, kind: str, name: str, h: np.ndarray, images: np.ndarray, bits: int, rnd: int
+    ) -> np.ndarray:
+        p = self.config.read if kind == "act_read" else self.config.write
+        per_image = int(np.prod(h.shape[1:])) * bits
+        if kind == "act_read":
+            self.stats.act_bits_read += per_image * len(images)
+        else:
+            self.stats.act_bits_written += per_image * len(images)
+        if p <= 0:
+            return h
+        out: np.ndarray | None = None
+        li = self.layer_index[name]
+        for bi, img in enumerate(images):
+            idx = _bits_flipped(self._rng(kind, int(img), li, rnd), (per_image,), p)
+            if not idx.size:
+                continue
+            if kind == "act_read":
+                self.stats.act_read_flips += idx.size
+            else:
+                self.stats.act_write_flips += idx.size
+            if out is None:
+                out = h.copy()
+            # two's complement within ``bits``: a flip of bit b toggles 2**b (signed logits too)
+            flat = out[bi].reshape(-1)
+            np.bitwise_xor.at(flat, idx // bits, np.left_shift(1, idx % bits).astype(np.int64))
+            out[bi] = flat.reshape(out[bi].shape)
+        return h if out is None else out
 
     def _position_errors(
         self, s: LayerStream, images: np.ndarray, layer: int, copy: int

@@ -28,11 +28,16 @@ CHUNK_LANES = 1 << 16
 
 
 class WeightSource(Protocol):
-    """Weights as each lane reads them from RTM (the fault model's weight stream).
+    """Weights and activations as each lane reads them from RTM (the fault model).
 
     The engine runs images in batches of ``batch_images``; for each batch it
-    calls :meth:`begin`, then :meth:`layer_weights` per compute layer in order,
-    which returns ``(B, positions, O, K)`` weights (``None``: the stored ones).
+    calls :meth:`begin`, then per compute layer in order: :meth:`layer_weights`,
+    which returns ``(B, positions, O, K)`` weights (``None``: the stored ones);
+    :meth:`round_filters`, the filters computed in each round (the layer's
+    input is streamed from the activation region once per round);
+    :meth:`read_input` for each round, the input as that round reads it; and
+    :meth:`write_output` once the layer's output (pooled, if a pooling layer
+    follows) is written back.
     """
 
     batch_images: int
@@ -40,6 +45,12 @@ class WeightSource(Protocol):
     def begin(self, images: np.ndarray) -> None: ...
 
     def layer_weights(self, name: str, images: np.ndarray) -> np.ndarray | None: ...
+
+    def round_filters(self, name: str) -> list[np.ndarray | None]: ...
+
+    def read_input(self, name: str, h: np.ndarray, images: np.ndarray, rnd: int) -> np.ndarray: ...
+
+    def write_output(self, name: str, h: np.ndarray, images: np.ndarray) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -203,32 +214,77 @@ def _run_layers(
     images: np.ndarray | None,
 ) -> EngineResult:
     tallies: dict[str, Tally] = {}
-    for lay in graph.layers:
-        if isinstance(lay, ConvLayer):
-            bits = max(lay.wbits, lay.in_bits)
-            cols, oh, ow = im2col(h, lay)
-            lw = _lane_weights(weights, lay.name, images, len(cols))
-            acc, t = dot_products(cols, lay.weight, bits, multiplier, adder, fault, progress, lw)
-            n, o = len(h), lay.weight.shape[0]
-            h = acc.reshape(n, oh, ow, o).transpose(0, 3, 1, 2) + lay.bias.astype(np.int64).reshape(
-                1, o, 1, 1
-            )
+    src = weights if images is not None else None
+    layers = list(graph.layers)
+    written = None  # compute layer whose output is written back after this layer
+    for i, lay in enumerate(layers):
+        if isinstance(lay, ConvLayer | LinearLayer):
+            rows = len(h) * (int(np.prod(lay.out_shape[1:])) if isinstance(lay, ConvLayer) else 1)
+            lw = _lane_weights(src, lay.name, images, rows)
+            groups = src.round_filters(lay.name) if src is not None else [None]
+            parts: list[tuple[np.ndarray, Tally]] = []
+            for rnd, filters in enumerate(groups):
+                x = h if src is None or images is None else src.read_input(lay.name, h, images, rnd)
+                parts.append(
+                    _layer_products(lay, x, filters, lw, multiplier, adder, fault, progress)
+                )
+            acc = parts[0][0] if len(parts) == 1 else np.concatenate([a for a, _ in parts], axis=1)
+            if len(parts) > 1:  # rounds are consecutive runs of filters, in order
+                acc = acc[:, np.argsort(np.concatenate([f for f in groups if f is not None]))]
+            tallies[lay.name] = _beside([t for _, t in parts])
+            o = acc.shape[1]
+            if isinstance(lay, ConvLayer):
+                oh, ow = lay.out_shape[1], lay.out_shape[2]
+                h = acc.reshape(len(h), oh, ow, o).transpose(0, 3, 1, 2)
+                h = h + lay.bias.astype(np.int64).reshape(1, o, 1, 1)
+            else:
+                h = acc + lay.bias.astype(np.int64)
             if lay.requant is not None:
                 h = requantize(h, lay.requant, 1)
-            tallies[lay.name] = t
-        elif isinstance(lay, LinearLayer):
-            bits = max(lay.wbits, lay.in_bits)
-            lw = _lane_weights(weights, lay.name, images, len(h))
-            acc, t = dot_products(h, lay.weight, bits, multiplier, adder, fault, progress, lw)
-            h = acc + lay.bias.astype(np.int64)
-            if lay.requant is not None:
-                h = requantize(h, lay.requant, 1)
-            tallies[lay.name] = t
+            nxt = layers[i + 1] if i + 1 < len(layers) else None
+            written = lay.name
+            if not isinstance(nxt, PoolLayer):
+                h = _write_back(src, written, h, images)
         elif isinstance(lay, PoolLayer):
             h = pool(h, lay)
+            if written is not None:
+                h = _write_back(src, written, h, images)
         elif isinstance(lay, FlattenLayer):
             h = h.reshape(len(h), -1)
     return EngineResult(logits=h, tallies=tallies)
+
+
+def _layer_products(
+    lay: ConvLayer | LinearLayer,
+    x: np.ndarray,
+    filters: np.ndarray | None,
+    lw: np.ndarray | None,
+    multiplier: str,
+    adder: str,
+    fault: FaultHook | None,
+    progress: Callable[[int], None] | None,
+) -> tuple[np.ndarray, Tally]:
+    """Dot products of ``filters`` (all: ``None``) over input ``x``: (rows, filters) and the tally."""
+    bits = max(lay.wbits, lay.in_bits)
+    cols = im2col(x, lay)[0] if isinstance(lay, ConvLayer) else x
+    w = lay.weight.reshape(lay.weight.shape[0], -1)
+    if filters is not None:
+        w = w[filters]
+        lw = None if lw is None else lw[:, filters]
+    return dot_products(cols, w, bits, multiplier, adder, fault, progress, lw)
+
+
+def _beside(tallies: list[Tally]) -> Tally:
+    out = tallies[0]
+    for t in tallies[1:]:
+        out = out.beside(t)
+    return out
+
+
+def _write_back(
+    src: WeightSource | None, name: str, h: np.ndarray, images: np.ndarray | None
+) -> np.ndarray:
+    return h if src is None or images is None else src.write_output(name, h, images)
 
 
 def _lane_weights(

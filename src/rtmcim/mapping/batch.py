@@ -16,6 +16,8 @@ leakage and area            organisation; one PE: multiplier, adder
 
 :func:`evaluate_points` computes each part once per distinct key, with the
 same functions :func:`~rtmcim.mapping.layer_cost.evaluate_workload` uses, and
+solves the weight-stream shift counts of all distinct geometries in one set of
+arrays (:func:`~rtmcim.mapping.stream.workload_stream_steps_many`), and
 prices all points at once (:func:`rtmcim.tech.price.price_arrays`: one matrix
 product for energy by class, one for latency). Its figures equal
 ``evaluate_workload``'s point by point (tests hold them equal); a point that
@@ -40,10 +42,10 @@ from rtmcim.mapping.layer_cost import (
     following_pool,
     pool_tally,
     stream_tally,
-    weight_shift_tally,
+    weight_shift_fields,
 )
 from rtmcim.mapping.place import Placement, check_capacity, layer_placements
-from rtmcim.mapping.stream import pe_outputs, workload_stream_steps
+from rtmcim.mapping.stream import pe_outputs, workload_stream_steps_many
 from rtmcim.mapping.workload import ComputeWork, Workload
 from rtmcim.memory.organization import (
     AreaBreakdown,
@@ -91,24 +93,29 @@ class PointCosts:
         return self.energy_by_class_pj.sum(axis=1)
 
 
-class _Memo:
-    """Per-call cache: key -> ``make(*args)``, or the error computing it raised (raised again)."""
+class _Cache:
+    """Per-call cache: key -> ``make(*args)``, or the error it raised (raised again), with a row
+    number per key so that points can refer to a value by index."""
 
     def __init__(self) -> None:
-        self.d: dict[tuple[Any, ...], Any] = {}
+        self.rows: dict[tuple[Any, ...], int] = {}
+        self.values: list[Any] = []
+
+    def row(self, key: tuple[Any, ...], make: Callable[..., Any], *args: Any) -> int:
+        r = self.rows.get(key)
+        if r is None:
+            try:
+                value = make(*args)
+            except RtmcimError as exc:
+                value = exc
+            r = self.rows[key] = len(self.values)
+            self.values.append(value)
+        if isinstance(self.values[r], RtmcimError):
+            raise self.values[r]
+        return r
 
     def get(self, key: tuple[Any, ...], make: Callable[..., Any], *args: Any) -> Any:
-        try:
-            hit = self.d[key]
-        except KeyError:
-            try:
-                hit = make(*args)
-            except RtmcimError as exc:
-                hit = exc
-            self.d[key] = hit
-        if isinstance(hit, RtmcimError):
-            raise hit
-        return hit
+        return self.values[self.row(key, make, *args)]
 
 
 def _org_part(org: Organization, tech: Tech) -> tuple[float, AreaBreakdown, float]:
@@ -134,13 +141,14 @@ def _stream_part(
     return np.array(rows), np.array(util), busiest
 
 
-def _shift_part(work: Workload, arch: Arch, placement: Placement, busiest: list[int]) -> np.ndarray:
-    """The weight stream's shift tallies of each layer, (layers, FIELDS)."""
-    steps = iter(workload_stream_steps(work, placement, arch))
-    rows = np.zeros((len(work.layers), len(FIELDS)))
-    for i, lw in enumerate(work.layers):
-        if isinstance(lw, ComputeWork):
-            rows[i] = tally_vector(weight_shift_tally(next(steps), busiest[i], arch.org.mu.tracks))
+def _shift_rows(steps: list[np.ndarray], busiest: list[int], tracks: int) -> np.ndarray:
+    """The weight stream's shift tallies of each layer, (layers, FIELDS), from per-PE steps."""
+    compute = [i for i, b in enumerate(busiest) if b >= 0]
+    total = np.array([int(s.sum()) for s in steps])
+    at_busiest = np.array([int(s[busiest[i]]) for s, i in zip(steps, compute, strict=True)])
+    rows = np.zeros((len(busiest), len(FIELDS)))
+    for name, value in weight_shift_fields(total, at_busiest, tracks).items():
+        rows[compute, FIELDS.index(name)] = value
     return rows
 
 
@@ -155,15 +163,30 @@ def _compute_part(work: Workload, arch: Arch, placement: Placement) -> np.ndarra
     return rows
 
 
+def _stacked(values: list[Any], item: int | None = None) -> np.ndarray:
+    """The arrays of a cache's values (or item ``item`` of each) stacked; errors as NaN rows."""
+    arrays = [v if item is None else v[item] for v in values if not isinstance(v, RtmcimError)]
+    if len(arrays) != len(values):  # keep row numbers: an error row is never referenced
+        shape = arrays[0].shape
+        arrays = [
+            np.full(shape, np.nan)
+            if isinstance(v, RtmcimError)
+            else (v if item is None else v[item])
+            for v in values
+        ]
+    return np.stack(arrays)
+
+
 def evaluate_points(work: Workload, archs: Sequence[Arch]) -> PointCosts:
     """Evaluate ``work`` on every arch of ``archs`` (see the module docstring)."""
     n, n_layers = len(archs), len(work.layers)
-    memo = _Memo()
+    layouts, orgs, units_c, streams, macs_c = (_Cache() for _ in range(5))
+    shift_rows: dict[tuple[Any, ...], int] = {}  # one weight-stream problem per distinct key
+    problems: list[tuple[Workload, Placement, Arch]] = []
+    busiest_of: list[list[int]] = []
     error = [""] * n
-    stream = np.zeros((n, n_layers, len(FIELDS)))  # the stream part, bus in bits
-    rest = np.zeros((n, n_layers, len(FIELDS)))  # weight shifts and MAC cells
+    idx = np.full((n, 3), -1, dtype=np.int64)  # rows of the stream, MAC and shift parts
     route = np.zeros(n)  # bus route length, mm
-    util = np.zeros((n, n_layers))
     leak = np.zeros(n)
     scalars = np.full((n, 5), np.nan)  # area, PEs, bank area, array efficiency, capacity
     by_tech: dict[int, list[int]] = {}
@@ -171,46 +194,58 @@ def evaluate_points(work: Workload, archs: Sequence[Arch]) -> PointCosts:
         org, comp, tech = arch.org, arch.compute, arch.tech
         mu, t_id = org.mu, id(tech)
         lkey = (arch.pes, mu.tracks, comp.word_layout)
-        ckey = (*lkey, comp.multiplier, comp.adder)
-        skey = (*lkey, mu.domains, mu.ports, org.port_policy, org.update_policy, comp.data_layout)
         try:  # in evaluate_workload's order, so that a point fails with the same error
-            layers, words = memo.get(("layout", *lkey), layer_placements, work, arch)
+            layers, words = layouts.get(lkey, layer_placements, work, arch)
             placement = check_capacity(work, arch, layers, words)
-            bus_len, ab, mem_mw = memo.get(("org", org, t_id), _org_part, org, tech)
-            units = memo.get(("units", *ckey[3:], t_id), unit_figures, work, arch)
-            leak_mw = accelerator_leakage_mw(work, arch, units, mem_mw)
+            bus_len, ab, mem_mw = orgs.get((org, t_id), _org_part, org, tech)
+            units = units_c.get((comp.multiplier, comp.adder, t_id), unit_figures, work, arch)
+            leak[i] = accelerator_leakage_mw(work, arch, units, mem_mw)
             area = sum(accelerator_area_um2(work, arch, units, ab).values())
-            s_rows, s_util, busiest = memo.get(
-                ("stream", *lkey, org.banks), _stream_part, work, arch, placement
+            s_row = streams.row((*lkey, org.banks), _stream_part, work, arch, placement)
+            c_row = macs_c.row(
+                (*lkey, comp.multiplier, comp.adder), _compute_part, work, arch, placement
             )
-            w_rows = memo.get(("shift", *skey), _shift_part, work, arch, placement, busiest)
-            c_rows = memo.get(("mac", *ckey), _compute_part, work, arch, placement)
         except RtmcimError as exc:
             error[i] = f"{type(exc).__name__}: {exc}"
             continue
-        stream[i] = s_rows
-        rest[i] = w_rows + c_rows
+        wkey = (*lkey, mu.domains, mu.ports, org.port_policy, org.update_policy, comp.data_layout)
+        w_row = shift_rows.setdefault(wkey, len(shift_rows))
+        if w_row == len(problems):  # a new geometry
+            problems.append((work, placement, arch))
+            busiest_of.append(streams.values[s_row][2])
+        idx[i] = (s_row, c_row, w_row)
         route[i] = bus_len
-        util[i] = s_util
-        leak[i] = leak_mw
         scalars[i] = (area, arch.pes, ab.bank_um2, ab.array_efficiency, org.capacity_bits)
         by_tech.setdefault(t_id, []).append(i)
 
-    stream[:, :, _BUS] *= route[:, None]
-    tallies = stream + rest
+    # the weight-stream shift steps of every distinct geometry, solved together
+    solved = workload_stream_steps_many(problems)
+    shifts = [
+        _shift_rows(steps, busiest, arch.org.mu.tracks)
+        for steps, busiest, (_, _, arch) in zip(solved, busiest_of, problems, strict=True)
+    ]
+    ok = idx[:, 0] >= 0
+    tallies = np.zeros((n, n_layers, len(FIELDS)))
+    util = np.zeros((n, n_layers))
+    if ok.any():
+        s_ok, c_ok, w_ok = idx[ok, 0], idx[ok, 1], idx[ok, 2]
+        tallies[ok] = _stacked(streams.values, 0)[s_ok]
+        tallies[:, :, _BUS] *= route[:, None]  # the stream's bus bits over the route, mm
+        tallies[ok] += _stacked(macs_c.values)[c_ok] + np.stack(shifts)[w_ok]
+        util[ok] = _stacked(streams.values, 1)[s_ok]
+
     energy = np.full((n, n_layers, len(ENERGY_CLASSES)), np.nan)
     latency = np.full((n, n_layers), np.nan)
     techs = {id(a.tech): a.tech for a in archs}
-    for t_id, idx in by_tech.items():
+    for t_id, pts in by_tech.items():
         e_mat, l_vec = price_arrays(techs[t_id])
-        latency[idx] = tallies[idx] @ l_vec
-        energy[idx] = tallies[idx] @ e_mat
-        energy[idx, :, _LEAK] = leak[idx, None] * latency[idx]
+        latency[pts] = tallies[pts] @ l_vec
+        energy[pts] = tallies[pts] @ e_mat
+        energy[pts, :, _LEAK] = leak[pts, None] * latency[pts]
     with np.errstate(divide="ignore", invalid="ignore"):
         power = np.where(latency > 0, energy.sum(axis=2) / latency, 0.0)
     macs_l = np.array([lw.macs if isinstance(lw, ComputeWork) else 0 for lw in work.layers])
     macs = int(macs_l.sum())
-    ok = np.array([not e for e in error], dtype=bool)
     utilization = (util * macs_l).sum(axis=1) / macs if macs else np.zeros(n)
     return PointCosts(
         error=error,

@@ -35,6 +35,7 @@ import dataclasses
 import functools
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -165,9 +166,16 @@ def stream_tally(
     )
 
 
+def weight_shift_fields(steps_total: Any, steps_busiest: Any, tracks: Any) -> dict[str, Any]:
+    """The weight stream's shifts: every PE's MU-steps (x tracks), the busiest PE's on the chain.
+
+    Works on numbers and on numpy arrays alike (sweeps fill many layers at once).
+    """
+    return {"shift_steps": steps_total * tracks, "shift_cycles": steps_busiest}
+
+
 def weight_shift_tally(steps_pe: np.ndarray, busiest: int, tracks: int) -> Tally:
-    """The weight stream's shifts: every PE's MU-steps (x tracks), the busiest PE's on the chain."""
-    return Tally(shift_steps=int(steps_pe.sum()) * tracks, shift_cycles=int(steps_pe[busiest]))
+    return Tally(**weight_shift_fields(int(steps_pe.sum()), int(steps_pe[busiest]), tracks))
 
 
 def memory_tally(ls: LayerStream, steps_pe: np.ndarray, bus_len: float, tracks: int) -> Tally:

@@ -34,7 +34,9 @@ shifting by one domain); the layer cost multiplies by ``tracks``.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -123,35 +125,59 @@ def weight_stream_steps(
 
 def workload_stream_steps(work: Workload, placement: Placement, arch: Arch) -> list[np.ndarray]:
     """Steps of each PE, (pes,), for every compute layer in order; the tracks start at home."""
-    layers = [(lw, placement.of(lw.name)) for lw in work.compute_layers]
-    if arch.org.port_policy != "static":
-        offsets = np.zeros(arch.org.mus, dtype=np.int64)
-        return [weight_stream_steps(lp, lw, arch, offsets) for lw, lp in layers]
-    return _static_stream(layers, arch)
+    return workload_stream_steps_many([(work, placement, arch)])[0]
 
 
-def _count_multiples(lo: np.ndarray, hi: np.ndarray, m: int) -> np.ndarray:
-    """How many multiples of ``m`` lie in ``(lo, hi]``."""
-    return hi // m - lo // m
+def workload_stream_steps_many(
+    problems: Sequence[tuple[Workload, Placement, Arch]],
+) -> list[list[np.ndarray]]:
+    """:func:`workload_stream_steps` of many (workload, placement, arch) triples.
+
+    The static-port ones are solved together, as one set of numpy arrays
+    (a hardware sweep has hundreds of them, each small); the others are
+    simulated one by one.
+    """
+    out: list[list[np.ndarray] | None] = [None] * len(problems)
+    static: list[tuple[int, _Problem]] = []
+    for i, (work, placement, arch) in enumerate(problems):
+        layers = tuple((lw, placement.of(lw.name)) for lw in work.compute_layers)
+        if arch.org.port_policy != "static":
+            offsets = np.zeros(arch.org.mus, dtype=np.int64)
+            out[i] = [weight_stream_steps(lp, lw, arch, offsets) for lw, lp in layers]
+            continue
+        mu = arch.org.mu
+        static.append(
+            (
+                i,
+                _Problem(
+                    _rounds(layers, arch.pes),
+                    mu.domains,
+                    mu.domains // mu.ports,
+                    arch.compute.data_layout == "snake",
+                    arch.org.update_policy == "eager",
+                ),
+            )
+        )
+    costs = _class_costs([pb for _, pb in static])
+    for (i, pb), c in zip(static, costs, strict=True):
+        out[i] = [c[pb.rounds.inv, layer] for layer in range(c.shape[1])]
+    return [o for o in out if o is not None]
 
 
-def _targets(idx: np.ndarray, domains: int, seg: int, snake: bool) -> np.ndarray:
-    """Offset at which the static owner port sees word ``idx`` (layout applied)."""
+def _targets(idx: np.ndarray, domains: Any, seg: Any, snake: Any) -> np.ndarray:
+    """Offset at which the static owner port sees word ``idx`` (layout applied; arrays broadcast)."""
     d = idx % domains
     off = d % seg
-    if not snake:
-        return off
-    return np.where((d // seg) % 2 == 1, seg - 1 - off, off)
+    return np.where(snake & ((d // seg) % 2 == 1), seg - 1 - off, off)
 
 
-def _offset_prefix(x: np.ndarray, domains: int, seg: int, snake: bool) -> np.ndarray:
+def _offset_prefix(x: np.ndarray, domains: Any, seg: Any, snake: Any) -> np.ndarray:
     """Sum of the targets of words ``0 .. x - 1`` (eager policy: each access costs 2 x target)."""
     full_seg = seg * (seg - 1) // 2
     y = x % domains
     q, r = y // seg, y % seg
     part = r * (r - 1) // 2
-    if snake:
-        part = np.where(q % 2 == 1, r * (seg - 1) - part, part)
+    part = np.where(snake & (q % 2 == 1), r * (seg - 1) - part, part)
     return (x // domains) * (domains // seg) * full_seg + q * full_seg + part
 
 
@@ -164,7 +190,8 @@ class _Rounds:
     a: np.ndarray  # first word of each round's filter
     last: np.ndarray  # last word
     w: np.ndarray  # words per filter
-    layer_starts: np.ndarray  # first round of each layer
+    layer: np.ndarray  # layer of each round
+    layers: int
 
 
 @functools.lru_cache(maxsize=256)
@@ -180,57 +207,112 @@ def _rounds(layers: tuple[tuple[ComputeWork, LayerPlacement], ...], pes: int) ->
     by_pe = np.ascontiguousarray(np.concatenate(passes, axis=0).T)  # (pes, rounds)
     rows = by_pe.view(np.dtype((np.void, by_pe.dtype.itemsize * n_rounds))).ravel()
     _, first_pe, inv = np.unique(rows, return_index=True, return_inverse=True)
-    return _Rounds(by_pe[first_pe], inv.ravel(), a, a + w - 1, w, starts)
+    layer = np.repeat(np.arange(len(layers)), rounds_of)
+    return _Rounds(by_pe[first_pe], inv.ravel(), a, a + w - 1, w, layer, len(layers))
 
 
-def _static_stream(
-    layers: list[tuple[ComputeWork, LayerPlacement]], arch: Arch
-) -> list[np.ndarray]:
-    mu = arch.org.mu
-    big_d, seg = mu.domains, mu.domains // mu.ports
-    snake = arch.compute.data_layout == "snake"
-    rd = _rounds(tuple(layers), arch.pes)
-    n, a, last, w = rd.n, rd.a, rd.last, rd.w
+@dataclass(frozen=True)
+class _Problem:
+    rounds: _Rounds
+    domains: int
+    seg: int
+    snake: bool
+    eager: bool
 
-    if arch.org.update_policy == "eager":  # every access costs twice its offset
-        per_pass = 2 * (
-            _offset_prefix(last + 1, big_d, seg, snake) - _offset_prefix(a, big_d, seg, snake)
-        )
-        cost_round = n * per_pass[None, :]
-    else:
-        unit_b = _count_multiples(a, last, big_d)  # MU boundaries crossed inside the pass
-        seg_b = _count_multiples(a, last, seg) - unit_b  # segment boundaries inside an MU
-        pairs = (w - 1) - unit_b  # neighbouring words in the same MU
-        internal = pairs - seg_b + (0 if snake else seg_b * (seg - 1))
-        cost_round = n * internal[None, :]
 
-        # touches: (round, MU) pairs, in time order; one MU's touches are adjacent
-        u0 = a // big_d
-        k = last // big_d - u0 + 1
-        t_start = np.cumsum(k) - k  # first touch of each round
-        t_round = np.repeat(np.arange(a.size), k)
-        t_unit = u0[t_round] + np.arange(t_round.size) - t_start[t_round]
-        t_f = _targets(np.maximum(a[t_round], t_unit * big_d), big_d, seg, snake)
-        t_l = _targets(np.minimum(last[t_round], (t_unit + 1) * big_d - 1), big_d, seg, snake)
+def _ragged(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For groups of ``counts`` items laid end to end: each item's group, and its index in it."""
+    group = np.repeat(np.arange(counts.size), counts)
+    starts = np.cumsum(counts) - counts
+    return group, np.arange(group.size) - starts[group]
 
-        nt = n[:, t_round]  # (classes, touches)
-        active = nt > 0
-        # state a pass leaves in this MU: its last word (snake: alternate ends)
-        end = np.where(nt % 2 == 1, t_l, t_f) if snake else np.broadcast_to(t_l, nt.shape)
-        idx = np.arange(t_round.size)
-        new_unit = np.ones(t_round.size, dtype=bool)
-        new_unit[1:] = t_unit[1:] != t_unit[:-1]
-        run_start = np.maximum.accumulate(np.where(new_unit, idx, 0))
-        last_act = np.maximum.accumulate(np.where(active, idx, -1), axis=1)
-        prev_idx = np.empty_like(last_act)
-        prev_idx[:, 0] = -1
-        prev_idx[:, 1:] = last_act[:, :-1]
-        has_prev = prev_idx >= run_start[None, :]
-        prev = np.where(has_prev, np.take_along_axis(end, np.maximum(prev_idx, 0), axis=1), 0)
-        entry = np.abs(t_f[None, :] - prev)
-        if not snake:  # every further pass rewinds from the MU's last word to its first
-            entry = entry + (nt - 1) * np.abs(t_f - t_l)[None, :]
-        cost_round = cost_round + np.add.reduceat(np.where(active, entry, 0), t_start, axis=1)
 
-    per_layer = np.add.reduceat(cost_round, rd.layer_starts, axis=1)  # (classes, layers)
-    return [per_layer[rd.inv, i] for i in range(len(layers))]
+def _class_costs(problems: list[_Problem]) -> list[np.ndarray]:
+    """Steps of every PE class in every layer, (classes, layers), for each static-port problem.
+
+    All problems at once: their rounds, touches (round x MU pairs) and
+    (class, touch) entries are laid end to end in flat arrays, and every
+    per-problem quantity (domains, segment, layout, policy) rides along.
+    """
+    if not problems:
+        return []
+    rd = [pb.rounds for pb in problems]
+    n_r = np.array([r.a.size for r in rd])  # rounds of each problem
+    n_c = np.array([r.n.shape[0] for r in rd])  # classes
+    n_l = np.array([r.layers for r in rd])  # layers
+    prob_r = np.repeat(np.arange(len(rd)), n_r)  # problem of each round
+    a = np.concatenate([r.a for r in rd])
+    last = np.concatenate([r.last for r in rd])
+    w = np.concatenate([r.w for r in rd])
+    dom = np.array([pb.domains for pb in problems])[prob_r]
+    seg = np.array([pb.seg for pb in problems])[prob_r]
+    snake = np.array([pb.snake for pb in problems])[prob_r]
+    eager = np.array([pb.eager for pb in problems])[prob_r]
+    r_base = np.cumsum(n_r) - n_r  # first round of each problem
+    # (problem, class) rows, each with a cost per layer: out[row_base + c * layers + layer]
+    rows_of = np.repeat(np.arange(len(rd)), n_c)
+    _, cls_of_row = _ragged(n_c)
+    out_base = np.cumsum(n_c * n_l) - n_c * n_l
+    row_out = out_base[rows_of] + cls_of_row * n_l[rows_of]
+    total = int((n_c * n_l).sum())
+    layer_r = np.concatenate([r.layer for r in rd])
+
+    # passes: one entry per (row, round of its problem)
+    e_row, e_round = _ragged(n_r[rows_of])
+    g_round = r_base[rows_of[e_row]] + e_round
+    n = np.concatenate([r.n.ravel() for r in rd])  # row-major: (class, round) per problem
+    # internal steps of one pass (lazy), or of the whole pass (eager: 2 x offset per access)
+    unit_b = last // dom - a // dom  # MU boundaries crossed inside the pass
+    seg_b = last // seg - a // seg - unit_b  # segment boundaries inside an MU
+    pairs = (w - 1) - unit_b  # neighbouring words in the same MU
+    internal = pairs - seg_b + np.where(snake, 0, seg_b * (seg - 1))
+    eager_pass = 2 * (
+        _offset_prefix(last + 1, dom, seg, snake) - _offset_prefix(a, dom, seg, snake)
+    )
+    per_pass = np.where(eager, eager_pass, internal)
+    cost = np.bincount(
+        row_out[e_row] + layer_r[g_round], weights=n * per_pass[g_round], minlength=total
+    )
+
+    # lazy problems: the entry cost of each pass into each MU it touches
+    k = np.where(eager, 0, last // dom - a // dom + 1)  # touches of each round
+    t_round, t_in = _ragged(k)
+    t_unit = a[t_round] // dom[t_round] + t_in
+    t_dom, t_seg, t_snake = dom[t_round], seg[t_round], snake[t_round]
+    t_f = _targets(np.maximum(a[t_round], t_unit * t_dom), t_dom, t_seg, t_snake)
+    t_l = _targets(np.minimum(last[t_round], (t_unit + 1) * t_dom - 1), t_dom, t_seg, t_snake)
+    t_prob = prob_r[t_round]
+    new_run = np.ones(t_round.size, dtype=bool)
+    new_run[1:] = (t_unit[1:] != t_unit[:-1]) | (t_prob[1:] != t_prob[:-1])
+    n_t = np.bincount(t_prob, minlength=len(rd))  # touches of each problem
+    t_base = np.cumsum(n_t) - n_t
+    # entries: one per (row, touch of its problem), a row's entries in time order
+    x_row, x_in = _ragged(n_t[rows_of])
+    x_t = t_base[rows_of[x_row]] + x_in
+    x_round = t_round[x_t]
+    x_n = n[
+        (np.cumsum(n_c * n_r) - n_c * n_r)[rows_of[x_row]]
+        + cls_of_row[x_row] * n_r[rows_of[x_row]]
+        + (x_round - r_base[t_prob[x_t]])
+    ]
+    active = x_n > 0
+    x_f, x_l, x_snake = t_f[x_t], t_l[x_t], t_snake[x_t]
+    # state a pass leaves in this MU: its last word (snake: alternate ends)
+    end = np.where(x_snake & (x_n % 2 == 0), x_f, x_l)
+    idx = np.arange(x_t.size)
+    run_start = np.maximum.accumulate(np.where(new_run[x_t] | (x_in == 0), idx, 0))
+    last_act = np.maximum.accumulate(np.where(active, idx, -1))
+    prev_idx = np.empty_like(last_act)
+    if prev_idx.size:
+        prev_idx[0] = -1
+        prev_idx[1:] = last_act[:-1]
+    prev = np.where(prev_idx >= run_start, end[np.maximum(prev_idx, 0)], 0)
+    entry = np.abs(x_f - prev) + np.where(x_snake, 0, (x_n - 1) * np.abs(x_f - x_l))
+    cost += np.bincount(
+        row_out[x_row] + layer_r[x_round], weights=np.where(active, entry, 0), minlength=total
+    )
+    flat = np.rint(cost).astype(np.int64)  # integer counts (exact in float64 below 2**53)
+    return [
+        flat[out_base[i] : out_base[i] + n_c[i] * n_l[i]].reshape(n_c[i], n_l[i])
+        for i in range(len(rd))
+    ]

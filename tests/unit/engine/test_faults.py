@@ -23,6 +23,7 @@ from rtmcim.engine.faults import (
 from rtmcim.errors import ConfigError
 from rtmcim.mapping import arch_from_dict, load_arch
 from rtmcim.mapping.arch import Arch
+from rtmcim.mapping.layer_cost import stream_tally
 from rtmcim.mapping.place import place
 from rtmcim.mapping.stream import weight_stream_steps
 from rtmcim.mapping.workload import workload_from_graph
@@ -179,15 +180,91 @@ def test_observed_fault_counts_match_the_rates(
     )
     s = run.stats
     assert s.mu_shift_steps > 1000 and s.weight_bits_read > 1000 and s.cell_bits_written > 1000
+    assert s.act_bits_read > 1000 and s.act_bits_written > 1000
     pairs = [
         (s.position_errors, s.mu_shift_steps),
         (s.weight_read_flips, s.weight_bits_read),
         (s.weight_write_flips, s.weight_bits_stored),
         (s.cell_read_flips, s.cell_bits_read),
         (s.cell_write_flips, s.cell_bits_written),
+        (s.act_read_flips, s.act_bits_read),
+        (s.act_write_flips, s.act_bits_written),
     ]
     for observed, trials in pairs:
         assert within_5_sigma(observed, trials, p), (observed, trials, p)
+
+
+def test_activation_bits_exposed_equal_the_mappings_events(
+    graph: IntGraph, images: np.ndarray
+) -> None:
+    """Reads: the input once per round (the mapping's line-buffer latch updates); writes: the
+    (pooled) outputs written back, at their width (accumulator width for the logits)."""
+    arch = small_arch()
+    run = run_with_faults(graph, images, arch, FaultConfig(read=1e-12, write=1e-12), seed=0)
+    work = workload_from_graph(graph)
+    placement = place(work, arch)
+    reads = sum(  # the input into the CMOS line buffer, once per round
+        stream_tally(lw, placement.of(lw.name), arch, None).tally.latch_updates
+        for lw in work.compute_layers
+    )
+    assert reads == 2 * 6 * 6 * BITS * 2 + 36 * BITS * 3 + 6 * BITS * 2  # rounds: 2, 3, 2
+    assert run.stats.act_bits_read == len(images) * reads
+    pooled = {"conv": 4 * 3 * 3}  # conv's output is written after the 2x2 max pool
+    written = sum(
+        pooled.get(lw.name, lw.output_count) * (lw.out_bits or lw.acc_bits)
+        for lw in work.compute_layers
+    )
+    assert run.stats.act_bits_written == len(images) * written
+    assert run.stats.act_read_flips == run.stats.act_write_flips == 0
+
+
+def test_an_activation_read_flip_reaches_only_its_rounds_filters(
+    graph: IntGraph, images: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """2 PEs, 4 conv filters: round 0 computes filters 0-1, round 1 filters 2-3. Faults in the
+    input as round 1 reads it change filters 2-3 only; the stored input is untouched."""
+    conv_only = IntGraph(
+        layers=(graph.layers[0],), input_shape=(2, 6, 6), input_bits=BITS, classes=4
+    )
+    arch = small_arch()
+    assert arch.pes == 2
+    model = FaultModel(conv_only, arch, FaultConfig(read=1e-12))
+    assert [f.tolist() for f in model.round_filters("conv")] == [[0, 1], [2, 3]]
+
+    def read_input(name: str, h: np.ndarray, imgs: np.ndarray, rnd: int) -> np.ndarray:
+        if rnd == 0:
+            return h
+        return np.zeros_like(h)  # round 1 reads nothing but flipped-to-zero bits
+
+    monkeypatch.setattr(model, "read_input", read_input)
+    x = images[:4]
+    clean = run_engine(conv_only, x, multiplier="booth_r4", adder="ripple_carry").logits
+    faulty = run_engine(
+        conv_only, x, multiplier="booth_r4", adder="ripple_carry", weights=model
+    ).logits
+    assert np.array_equal(faulty[:, :2], clean[:, :2])
+    assert not np.array_equal(faulty[:, 2:], clean[:, 2:])
+
+
+def test_a_written_activation_flip_is_seen_by_the_next_layer(
+    graph: IntGraph, images: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = FaultModel(graph, small_arch(), FaultConfig(write=1e-12))
+    seen: list[str] = []
+
+    def write_output(name: str, h: np.ndarray, imgs: np.ndarray) -> np.ndarray:
+        seen.append(name)
+        if name != "conv":
+            return h
+        assert h.shape[1:] == (4, 3, 3)  # written after the pool
+        return np.zeros_like(h)  # every stored activation lost
+
+    monkeypatch.setattr(model, "write_output", write_output)
+    x = images[:4]
+    faulty = run_engine(graph, x, multiplier="booth_r4", adder="ripple_carry", weights=model)
+    assert seen == ["conv", "fc", "cls"]
+    # with a zero input the fc layer outputs its requantized bias, whatever the image
+    assert np.all(faulty.logits == faulty.logits[0])
 
 
 def test_stream_shift_steps_equal_the_mappings(graph: IntGraph) -> None:

@@ -11,7 +11,12 @@ from rtmcim.errors import CapacityError, ConfigError
 from rtmcim.mapping import arch_from_dict, evaluate_workload, load_arch, place
 from rtmcim.mapping.layer_cost import dot_product_tally
 from rtmcim.mapping.place import word_locations
-from rtmcim.mapping.stream import pe_passes, weight_stream_steps, workload_stream_steps
+from rtmcim.mapping.stream import (
+    pe_passes,
+    weight_stream_steps,
+    workload_stream_steps,
+    workload_stream_steps_many,
+)
 from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload
 from rtmcim.memory.track import Track
 
@@ -156,6 +161,32 @@ def test_workload_stream_steps_equal_a_brute_force_walk(
     arch = arch_from_dict(data)
     got = workload_stream_steps(work, place(work, arch), arch)
     assert [g.tolist() for g in got] == brute_force_workload(data, work)
+
+
+def test_many_stream_problems_at_once_equal_each_alone() -> None:
+    """Static-port problems are solved together in flat arrays; mixing geometries, layouts,
+    policies and word layouts in one call gives each problem what it gets alone."""
+    work = lenet_work(4)
+    problems = []
+    for domains, ports, layout, update, word, port_policy in [
+        (64, 2, "snake", "lazy", "bit_parallel", "static"),
+        (32, 4, "sequential", "lazy", "bit_parallel", "static"),
+        (64, 1, "snake", "eager", "bit_parallel", "static"),
+        (64, 8, "sequential", "lazy", "bit_parallel", "nearest"),
+        (128, 4, "snake", "lazy", "bit_serial", "static"),
+        (64, 16, "sequential", "eager", "bit_parallel", "static"),
+    ]:
+        data = load_arch("default").config.model_dump()
+        data["memory"]["mu"].update(domains=domains, ports=ports)
+        data["memory"].update(update_policy=update, port_policy=port_policy)
+        data["compute"].update(data_layout=layout, word_layout=word)
+        arch = arch_from_dict(data)
+        problems.append((work, place(work, arch), arch))
+    together = workload_stream_steps_many(problems)
+    for (w, pl, arch), got in zip(problems, together, strict=True):
+        offsets = np.zeros(arch.org.mus, dtype=np.int64)  # the simulation, state carried
+        alone = [weight_stream_steps(pl.of(lw.name), lw, arch, offsets) for lw in w.compute_layers]
+        assert [g.tolist() for g in got] == [x.tolist() for x in alone]
 
 
 def test_snake_shifts_no_more_than_sequential() -> None:
