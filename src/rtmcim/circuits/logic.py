@@ -29,8 +29,7 @@ output of every gate evaluation and every read (``kind`` is the gate name or
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,6 +62,23 @@ _CYCLE_OF = {
     "cell_bit_writes": "write_cycles",
     "cell_shift_steps": "shift_cycles",
 }
+
+
+class _Parallel:
+    """The context of :meth:`Evaluator.parallel` (a plain class: it is entered per full adder)."""
+
+    __slots__ = ("ev", "outer")
+
+    def __init__(self, ev: Evaluator) -> None:
+        self.ev = ev
+        self.outer: set[str] | None = None
+
+    def __enter__(self) -> None:
+        self.outer = self.ev._block
+        self.ev._block = set() if self.outer is None else self.outer
+
+    def __exit__(self, *exc: object) -> None:
+        self.ev._block = self.outer
 
 
 class Evaluator:
@@ -105,15 +121,9 @@ class Evaluator:
             self._block.add(cyc)
             self._cycles[cyc] += 1
 
-    @contextmanager
-    def parallel(self) -> Iterator[None]:
-        """Steps inside happen at the same time: each kind of step costs one cycle."""
-        outer = self._block
-        self._block = set() if outer is None else outer
-        try:
-            yield
-        finally:
-            self._block = outer
+    def parallel(self) -> _Parallel:
+        """``with ev.parallel():`` steps inside happen at the same time: each kind costs one cycle."""
+        return _Parallel(self)
 
     def _out(self, kind: str, planes: Planes, active: Mask | None) -> Planes:
         return planes if self.fault is None else self.fault(kind, planes, active)

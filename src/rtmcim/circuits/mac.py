@@ -127,7 +127,7 @@ def mac(
     accumulator per lane and the counted :class:`Tally` (events over all
     lanes, cycles of one lane's K terms).
     """
-    mult, add = _parts(multiplier, adder)
+    mult, _ = _parts(multiplier, adder)
     w_arr = np.asarray(weights)
     x_arr = np.asarray(acts)
     if w_arr.ndim == 1:
@@ -149,14 +149,51 @@ def mac(
         )
     bits = _check_width(bits, k_acc, mult)
     # term-major copies, so that each term's lanes are contiguous for packing
-    wv = check_operand(w_arr, bits, signed_weights, key="weights").reshape(lanes, k).T.copy()
-    xv = check_operand(x_arr, bits, False, key="acts").reshape(lanes, k).T.copy()
-    width = accumulator_bits(bits, k_acc)
+    dt = operand_dtype(bits)
+    wv = check_operand(w_arr, bits, signed_weights, key="weights").reshape(lanes, k)
+    xv = check_operand(x_arr, bits, False, key="acts").reshape(lanes, k)
+    return mac_term_major(
+        np.ascontiguousarray(wv.T, dtype=dt),
+        np.ascontiguousarray(xv.T, dtype=dt),
+        bits,
+        multiplier=multiplier,
+        adder=adder,
+        signed_weights=signed_weights,
+        k_max=k_acc,
+        fault=fault,
+    )
+
+
+def operand_dtype(bits: int) -> type[np.signedinteger]:
+    """The smallest integer type holding ``bits``-bit operands, signed or unsigned."""
+    return np.int16 if bits <= 15 else np.int32 if bits <= 31 else np.int64
+
+
+def mac_term_major(
+    weights: np.ndarray,
+    acts: np.ndarray,
+    bits: int,
+    *,
+    multiplier: str = DEFAULT_MULTIPLIER,
+    adder: str = DEFAULT_ADDER,
+    signed_weights: bool = True,
+    k_max: int,
+    fault: FaultHook | None = None,
+) -> tuple[IntArray, Tally]:
+    """:func:`mac` on operands already checked and laid out term-major, ``(K, lanes)``.
+
+    Callers that build many lanes from few operands (the engine repeats each
+    window for every filter) lay them out this way directly, skipping a
+    transpose of the whole lane set.
+    """
+    mult, add = _parts(multiplier, adder)
+    k, lanes = weights.shape
+    width = accumulator_bits(bits, k_max)
     ev = Evaluator(lanes, fault)
     acc: list[Planes] = as_list(ev.zeros(width))
     for t in range(k):
         p = mult.product_planes(
-            ev, pack(wv[t], bits), pack(xv[t], bits), bits, signed_weights, False
+            ev, pack(weights[t], bits), pack(acts[t], bits), bits, signed_weights, False
         )
         acc = add.add_planes(ev, acc, as_list(extend(p, width, signed_weights)))
     return unpack(stack(acc), lanes, signed_weights), ev.tally()

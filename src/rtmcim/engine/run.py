@@ -17,8 +17,9 @@ from typing import Protocol
 
 import numpy as np
 
+from rtmcim.circuits.bitplanes import check_operand
 from rtmcim.circuits.logic import FaultHook
-from rtmcim.circuits.mac import mac
+from rtmcim.circuits.mac import mac_term_major, operand_dtype
 from rtmcim.nn.intgraph import ConvLayer, FlattenLayer, IntGraph, LinearLayer, PoolLayer
 from rtmcim.nn.reference import pool, requantize
 from rtmcim.tally import Tally
@@ -100,20 +101,28 @@ def dot_products(
     """
     r, k = cols.shape
     o = weight.shape[0]
-    w2 = weight.reshape(o, k).astype(np.int64)
+    dt = operand_dtype(bits)
+    # range checks on the operands once; the lanes repeat them
+    w2 = check_operand(weight, bits, True, key="weights").reshape(o, k)
+    c2 = check_operand(cols, bits, False, key="acts").reshape(r, k)
+    if lane_weights is not None:
+        check_operand(lane_weights, bits, True, key="weights")
     out = np.empty(r * o, dtype=np.int64)
     total = Tally()
     rows_per_chunk = max(1, CHUNK_LANES // o)
+    w_t = np.ascontiguousarray(w2.T, dtype=dt)  # (k, o)
     for start in range(0, r, rows_per_chunk):
-        blk = cols[start : start + rows_per_chunk].astype(np.int64)
-        n = blk.shape[0]
-        acts = np.repeat(blk, o, axis=0)  # (n*o, k)
+        blk_t = np.ascontiguousarray(c2[start : start + rows_per_chunk].T, dtype=dt)  # (k, n)
+        n = blk_t.shape[1]
+        # lane r*o + f: window r of the chunk with filter f, laid out term-major (k, n*o)
+        acts = np.repeat(blk_t, o, axis=1)
         if lane_weights is None:
-            ws = np.tile(w2, (n, 1))
+            ws = np.tile(w_t, (1, n))
         else:
-            ws = lane_weights[start : start + n].reshape(n * o, k).astype(np.int64)
-        acc, t = mac(
-            acts=acts, weights=ws, bits=bits, multiplier=multiplier, adder=adder, fault=fault
+            lw = lane_weights[start : start + n].reshape(n * o, k)
+            ws = np.ascontiguousarray(lw.T, dtype=dt)
+        acc, t = mac_term_major(
+            ws, acts, bits, multiplier=multiplier, adder=adder, k_max=k, fault=fault
         )
         out[start * o : (start + n) * o] = acc
         total = total.beside(t)  # chunks of lanes are more copies side by side
