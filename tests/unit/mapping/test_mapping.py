@@ -60,28 +60,7 @@ def lenet_work(bits: int = 8) -> Workload:
 
 def brute_force_steps(arch_data: dict[str, object], lw: ComputeWork) -> np.ndarray:
     """Walk every pass of every PE one access at a time on scalar Track models."""
-    arch = arch_from_dict(arch_data)
-    lp = place(Workload("w", (lw,)), arch).layers[0]
-    passes = pe_passes(lp, lw, arch.pes)
-    org = arch.org
-    tracks = [
-        Track(org.mu.domains, org.mu.ports, org.port_policy, org.update_policy)
-        for _ in range(org.mus)
-    ]
-    steps = np.zeros(arch.pes, dtype=np.int64)
-    snake = arch.compute.data_layout == "snake"
-    for r in range(lp.rounds):
-        for pe in range(arch.pes):
-            for k in range(int(passes[r, pe])):
-                u, d = word_locations(
-                    lp.first_word + r * lp.words_per_filter,
-                    lp.words_per_filter,
-                    arch,
-                    reverse=snake and k % 2 == 1,
-                )
-                for uu, dd in zip(u, d, strict=True):
-                    steps[pe] += tracks[pe * arch.mus_per_pe + int(uu)].access(int(dd))
-    return steps
+    return np.array(brute_force_workload(arch_data, Workload("w", (lw,)))[0], dtype=np.int64)
 
 
 @pytest.mark.parametrize("layout", ["snake", "sequential"])
