@@ -25,7 +25,8 @@ of the pass counts. Two exact methods, which tests hold equal:
     ended) and ``|first - last|`` per MU under sequential (a rewind). With the
     ``eager`` update policy every access costs twice its offset. For the
     ``nearest`` policy (the port choice depends on the state) it runs the
-    simulation.
+    simulation. :func:`workload_stream_steps_many` solves many workloads or
+    geometries at once (a hardware sweep's hundreds), in one set of arrays.
 
 Both return, per compute layer, the steps of each PE (MU-steps: one MU
 shifting by one domain); the layer cost multiplies by ``tracks``.
@@ -161,7 +162,8 @@ def workload_stream_steps_many(
     costs = _class_costs([pb for _, pb in static])
     for (i, pb), c in zip(static, costs, strict=True):
         out[i] = [c[pb.rounds.inv, layer] for layer in range(c.shape[1])]
-    return [o for o in out if o is not None]
+    assert all(o is not None for o in out)
+    return [o or [] for o in out]
 
 
 def _targets(idx: np.ndarray, domains: Any, seg: Any, snake: Any) -> np.ndarray:
