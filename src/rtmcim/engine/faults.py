@@ -62,6 +62,7 @@ import numpy as np
 
 from rtmcim.circuits.bitplanes import Planes
 from rtmcim.circuits.logic import FaultHook, Mask
+from rtmcim.circuits.mac import operand_dtype
 from rtmcim.engine.run import EngineResult, run_engine
 from rtmcim.engine.stream import (
     LayerStream,
@@ -383,6 +384,9 @@ class FaultModel:
         s = self.streams[name]
         li = self.layer_index[name]
         u0 = unsigned_weights(self.weights[name], s.wbits)
+        pattern_type = operand_dtype(
+            s.wbits
+        )  # unsigned wbits-bit patterns fit (wbits <= 15: int16)
         tracks = self.arch.org.mu.tracks
         nwords = self.mem.shape[1]
         msb = (s.slot_b >= s.wbits - self.mitigation.tmr_bits) & (s.slot_b >= 0)
@@ -426,14 +430,15 @@ class FaultModel:
                 continue
             r, t, k = r[keep], t[keep], k[keep]
             b = s.slot_b[s.jword[idx[r]], t]
-            if u is None:
-                u = np.broadcast_to(u0[None, None], (len(images), s.positions, *u0.shape)).copy()
+            if u is None:  # the smallest type holding the patterns: less memory traffic
+                shape = (len(images), s.positions, *u0.shape)
+                u = np.broadcast_to(u0.astype(pattern_type)[None, None], shape).copy()
             rd = idx[r]
             flat = np.ravel_multi_index((np.full(rd.size, bi), s.pos[rd], s.filt[rd], k), u.shape)
             # each (lane, weight, bit) is read once: the XOR mask of a weight is the sum of its bits
             where, inv = np.unique(flat, return_inverse=True)
             mask = np.bincount(inv, weights=np.left_shift(1, b).astype(np.float64))
-            u.reshape(-1)[where] ^= mask.astype(np.int64)
+            u.reshape(-1)[where] ^= mask.astype(pattern_type)
         return None if u is None else signed_from_unsigned(u, s.wbits)
 
     def round_filters(self, name: str) -> list[np.ndarray | None]:
