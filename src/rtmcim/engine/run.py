@@ -34,8 +34,9 @@ class WeightSource(Protocol):
     The engine runs images in batches of ``batch_images``; for each batch it
     calls :meth:`begin`, then per compute layer in order: :meth:`layer_weights`,
     which returns ``(B, positions, O, K)`` weights (``None``: the stored ones);
-    :meth:`round_filters`, the filters computed in each round (the layer's
-    input is streamed from the activation region once per round);
+    :meth:`round_filters`, the filters computed in each round (consecutive
+    runs, in order; the layer's input is streamed from the activation region
+    once per round);
     :meth:`read_input` for each round, the input as that round reads it; and
     :meth:`write_output` once the layer's output (pooled, if a pooling layer
     follows) is written back.
@@ -237,9 +238,8 @@ def _run_layers(
                 parts.append(
                     _layer_products(lay, x, filters, lw, multiplier, adder, fault, progress)
                 )
-            acc = parts[0][0] if len(parts) == 1 else np.concatenate([a for a, _ in parts], axis=1)
-            if len(parts) > 1:  # rounds are consecutive runs of filters, in order
-                acc = acc[:, np.argsort(np.concatenate([f for f in groups if f is not None]))]
+            # rounds are consecutive runs of filters, in order: their columns follow each other
+            acc = np.concatenate([a for a, _ in parts], axis=1)
             tallies[lay.name] = _beside([t for _, t in parts])
             o = acc.shape[1]
             if isinstance(lay, ConvLayer):
