@@ -11,7 +11,10 @@ Fault kinds (rates per event, :class:`FaultConfig`):
     another filter's or layer's word, or an overhead / unused domain read as
     0) until the position is corrected. Without a position check nothing
     corrects it within an inference; every inference starts aligned (the
-    controller homes the tracks between inferences).
+    controller homes the tracks between inferences). The activation streams
+    slip the same way: a layer's input, read word by word with one shift step
+    before each, returns the word ``j + misalignment`` from the first error on,
+    through the layer's later rounds (each layer's stream starts aligned).
 ``read``
     a bit flip per bit sensed: weight-word bits read from the array, each
     layer's input activations as every round of filters streams them from the
@@ -86,7 +89,15 @@ DEFAULT_CHECK_INTERVAL = 1
 DEFAULT_TMR_BITS = 2
 BATCH_IMAGES = 16  # images per batch on the faulty path (bounds per-lane weight memory)
 
-_SALT = {"shift": 1, "read": 2, "write": 3, "cell": 4, "act_read": 5, "act_write": 6}
+_SALT = {
+    "shift": 1,
+    "read": 2,
+    "write": 3,
+    "cell": 4,
+    "act_read": 5,
+    "act_write": 6,
+    "act_shift": 7,
+}
 
 
 # -- configuration -------------------------------------------------------------------------
@@ -235,6 +246,11 @@ class FaultStats:
     act_read_flips: int = 0
     act_bits_written: int = 0  # (pooled) output bits written back
     act_write_flips: int = 0
+    act_shift_steps: int = 0  # shift steps of activation streams (one per word read)
+    act_position_errors: int = 0
+    act_misaligned_reads: int = 0
+    act_checks: int = 0
+    act_correction_steps: int = 0
     checks: int = 0
     correction_steps: int = 0
     corrections_busiest_pe: int = 0  # summed over images and layers
@@ -282,7 +298,54 @@ class CellFaults:
         return planes ^ mask if n else planes
 
 
+def words_read(values: np.ndarray, bits: int, tracks: int, e: np.ndarray) -> np.ndarray:
+    """``values`` (unsigned ``bits``-bit) as read from a stream of ``tracks``-bit words when
+    word ``j`` is read at misalignment ``e[j]``: it returns word ``j + e[j]`` (zeros off the
+    stream). The values are packed end to end, low bit first, as the activation region holds them.
+    """
+    n = e.size
+    shifts = np.arange(bits, dtype=np.int64)
+    stream = np.zeros(n * tracks, dtype=np.int64)
+    stream[: values.size * bits] = ((values.astype(np.int64)[:, None] >> shifts) & 1).reshape(-1)
+    words = stream.reshape(n, tracks)
+    src = np.arange(n) + e
+    valid = (src >= 0) & (src < n)
+    got = np.zeros_like(words)
+    got[valid] = words[src[valid]]
+    vbits = got.reshape(-1)[: values.size * bits].reshape(values.size, bits)
+    return (vbits << shifts).sum(axis=1)
+
+
 # -- the weight stream under faults --------------------------------------------------------
+
+
+def misalignment(
+    delta: np.ndarray, start: np.ndarray, interval: int, length: np.ndarray | int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Misalignment of a track at each access, from the net position error ``delta`` (..., n)
+    of the shift before each access and the misalignment ``start`` (...) before the first.
+
+    Errors persist; with a position check every ``interval``-th access (0: none) the marker
+    reads the misalignment mod 4 and the track re-shifts by the decoded -1, +1 or +2 (streams
+    shorter than ``n``, ``length``, are not checked past their end). Returns the misalignment
+    at each access and the correction steps of each stream (...).
+    """
+    corr = np.zeros(start.shape, dtype=np.int64)
+    if not interval:
+        return start[..., None] + np.cumsum(delta, axis=-1), corr
+    n = delta.shape[-1]
+    e = np.empty_like(delta)
+    state = start
+    for w0 in range(0, n, interval):
+        x = state + delta[..., w0]
+        dec = np.mod(x + 1, 4) - 1  # the marker reads x mod 4: -1, 0, +1 or (2 ->) +2
+        dec = np.where(w0 < length, dec, 0)
+        corr += np.abs(dec)
+        e[..., w0] = x - dec
+        end = min(w0 + interval, n)
+        e[..., w0 + 1 : end] = (x - dec)[..., None] + np.cumsum(delta[..., w0 + 1 : end], axis=-1)
+        state = e[..., end - 1]
+    return e, corr
 
 
 def _bits_flipped(rng: np.random.Generator, shape: tuple[int, ...], p: float) -> np.ndarray:
@@ -325,6 +388,7 @@ class FaultModel:
         self.stored = [self._program(c) for c in range(self.copies)]
         self._dirty: dict[tuple[str, int], np.ndarray] = {}
         self._carry: list[np.ndarray] = []
+        self._act_carry: dict[str, np.ndarray] = {}  # activation stream misalignment per layer
         self.cell_hook: FaultHook | None = None
         if config.read > 0 or config.write > 0:
             self.cell_hook = CellFaults(
@@ -365,6 +429,7 @@ class FaultModel:
             np.zeros((len(images), self.arch.org.mus), dtype=np.int64) for _ in range(self.copies)
         ]
         self.stats.images += len(images)
+        self._act_carry = {}
 
     def layer_weights(self, name: str, images: np.ndarray) -> np.ndarray | None:
         """(B, positions, O, K) weights each lane reads, or ``None`` if every lane reads them clean."""
@@ -443,17 +508,65 @@ class FaultModel:
 
     def round_filters(self, name: str) -> list[np.ndarray | None]:
         """Filters of each round of the layer: PE ``p`` owns filters ``p, p + P, ...``, so round
-        ``r`` computes filters ``r*P .. r*P + P - 1`` (``[None]``: one round, or no read faults)."""
+        ``r`` computes filters ``r*P .. r*P + P - 1`` (``[None]``: one round, or no read or
+        shift faults to make the rounds' reads differ)."""
         lp = self.placement.of(name)
         o = self.streams[name].out_channels
-        if lp.rounds == 1 or self.config.read <= 0:
+        if lp.rounds == 1 or (self.config.read <= 0 and self.config.shift <= 0):
             return [None]
         pes = self.arch.pes
         return [np.arange(r * pes, min(o, (r + 1) * pes)) for r in range(lp.rounds)]
 
     def read_input(self, name: str, h: np.ndarray, images: np.ndarray, rnd: int) -> np.ndarray:
-        """The layer's input as round ``rnd`` streams it from the activation region (read flips)."""
+        """The layer's input as round ``rnd`` streams it from the activation region: position
+        errors of the stream's shifts, then read flips."""
+        h = self._misaligned_inputs(name, h, images, rnd)
         return self._flip_activations("act_read", name, h, images, self.in_bits[name], rnd)
+
+    def _misaligned_inputs(
+        self, name: str, h: np.ndarray, images: np.ndarray, rnd: int
+    ) -> np.ndarray:
+        """The input as read when the activation stream's shifts slip.
+
+        The input is a bit stream of ``abits``-bit values packed into words of
+        ``tracks`` bits; a round reads the words in order, one shift step
+        before each. A position error persists into the later reads of the
+        layer's rounds (the stream's state is carried from round to round; each
+        layer starts aligned: the write-back before it homes the region), so a
+        read at misalignment ``e`` returns word ``j + e`` (zeros off the
+        stream), until a position check corrects it.
+        """
+        bits, tracks = self.in_bits[name], self.arch.org.mu.tracks
+        per_image = int(np.prod(h.shape[1:]))
+        n = -(-per_image * bits // tracks)  # words in the stream
+        b = len(images)
+        self.stats.act_shift_steps += b * n
+        interval = self.mitigation.check_interval
+        if interval:
+            self.stats.act_checks += b * -(-n // interval)
+        p = self.config.shift
+        start = self._act_carry.get(name, np.zeros(b, dtype=np.int64))
+        if p <= 0:
+            return h
+        delta = np.zeros((b, n), dtype=np.int64)
+        li = self.layer_index[name]
+        for bi, img in enumerate(images):
+            k = self._rng("act_shift", int(img), li, rnd).binomial(1, p, n)
+            nz = np.flatnonzero(k)
+            delta[bi, nz] = (
+                2 * self._rng("act_shift", int(img), li, rnd, 1).binomial(1, 0.5, nz.size) - 1
+            )
+            self.stats.act_position_errors += nz.size
+        e, corr = misalignment(delta, start, interval, n)
+        self._act_carry[name] = e[:, -1]
+        self.stats.act_correction_steps += int(corr.sum())
+        self.stats.act_misaligned_reads += int(np.count_nonzero(e))
+        if not e.any():
+            return h
+        out = h.copy()
+        for row in np.flatnonzero(e.any(axis=1)):
+            out[row] = words_read(out[row].reshape(-1), bits, tracks, e[row]).reshape(h.shape[1:])
+        return out
 
     def write_output(self, name: str, h: np.ndarray, images: np.ndarray) -> np.ndarray:
         """The layer's (pooled) output as written back to the activation region (write flips)."""
@@ -521,30 +634,13 @@ class FaultModel:
         ns, rmax = s.stream_len.size, s.rmax
         d2 = np.zeros((b, ns, rmax), dtype=np.int64)
         d2[:, s.sid, s.rank] = delta
-        start = carry[:, s.stream_mu]
-        if not interval:
-            e2 = start[:, :, None] + np.cumsum(d2, axis=2)
-        else:
-            e2 = np.empty_like(d2)
-            state = start
-            corr = np.zeros((b, ns), dtype=np.int64)
-            for w0 in range(0, rmax, interval):
-                x = state + d2[:, :, w0]
-                dec = np.mod(x + 1, 4) - 1  # the marker reads x mod 4: -1, 0, +1 or (2 ->) +2
-                dec = np.where(w0 < s.stream_len, dec, 0)
-                corr += np.abs(dec)
-                e2[:, :, w0] = x - dec
-                end = min(w0 + interval, rmax)
-                e2[:, :, w0 + 1 : end] = (x - dec)[:, :, None] + np.cumsum(
-                    d2[:, :, w0 + 1 : end], axis=2
-                )
-                state = e2[:, :, end - 1]
-            if copy == 0:
-                self.stats.correction_steps += int(corr.sum())
-                pe_of_stream = s.stream_mu // self.arch.mus_per_pe
-                per_pe = np.zeros((self.arch.pes, b), dtype=np.int64)
-                np.add.at(per_pe, pe_of_stream, corr.T)
-                self.stats.corrections_busiest_pe += int(per_pe.max(axis=0).sum())
+        e2, corr = misalignment(d2, carry[:, s.stream_mu], interval, s.stream_len)
+        if interval and copy == 0:
+            self.stats.correction_steps += int(corr.sum())
+            pe_of_stream = s.stream_mu // self.arch.mus_per_pe
+            per_pe = np.zeros((self.arch.pes, b), dtype=np.int64)
+            np.add.at(per_pe, pe_of_stream, corr.T)
+            self.stats.corrections_busiest_pe += int(per_pe.max(axis=0).sum())
         carry[:, s.stream_mu] = e2[:, :, -1]
         return e2[:, s.sid, s.rank]
 
@@ -588,10 +684,21 @@ class FaultModel:
                 storage = max(storage, 2 * m.tmr_bits / s.wbits)
         if m.check_interval:
             storage += MARKER_TRACKS / tracks
+            corrections = self.stats.correction_steps + self.stats.act_correction_steps
             t = t + Tally(
-                shift_steps=self.stats.correction_steps / images * (tracks + MARKER_TRACKS),
+                shift_steps=corrections / images * (tracks + MARKER_TRACKS),
                 shift_cycles=self.stats.corrections_busiest_pe / images,
             )
+            # the activation streams carry markers too (their reads are off the busiest chain)
+            for lw in self.work.compute_layers:
+                words = -(-lw.input_count * lw.abits // tracks)
+                rounds = self.placement.of(lw.name).rounds
+                checks = rounds * -(-words // m.check_interval)
+                t = t + Tally(
+                    bit_reads=checks * MARKER_TRACKS,
+                    cmos_gate_ops=checks * COMPARE_GATES,
+                    shift_steps=rounds * words * MARKER_TRACKS,
+                )
         return MitigationOverhead(m.name, t, storage)
 
 

@@ -16,9 +16,11 @@ from rtmcim.engine.faults import (
     FaultModel,
     Mitigation,
     accuracy_under_faults,
+    misalignment,
     parse_rates,
     run_with_faults,
     sweep_point,
+    words_read,
 )
 from rtmcim.errors import ConfigError
 from rtmcim.mapping import arch_from_dict, load_arch
@@ -189,6 +191,7 @@ def test_observed_fault_counts_match_the_rates(
         (s.cell_write_flips, s.cell_bits_written),
         (s.act_read_flips, s.act_bits_read),
         (s.act_write_flips, s.act_bits_written),
+        (s.act_position_errors, s.act_shift_steps),
     ]
     for observed, trials in pairs:
         assert within_5_sigma(observed, trials, p), (observed, trials, p)
@@ -216,6 +219,39 @@ def test_activation_bits_exposed_equal_the_mappings_events(
     )
     assert run.stats.act_bits_written == len(images) * written
     assert run.stats.act_read_flips == run.stats.act_write_flips == 0
+
+
+def test_activation_stream_steps_equal_the_mappings_reads(
+    graph: IntGraph, images: np.ndarray
+) -> None:
+    """One shift step per activation word read: rounds x ceil(inputs x bits / tracks)."""
+    arch = small_arch()
+    run = run_with_faults(graph, images, arch, FaultConfig(shift=1e-12), seed=0)
+    work = workload_from_graph(graph)
+    placement = place(work, arch)
+    tracks = arch.org.mu.tracks
+    words = sum(
+        placement.of(lw.name).rounds * math.ceil(lw.input_count * lw.abits / tracks)
+        for lw in work.compute_layers
+    )
+    assert words == 2 * math.ceil(72 * 8 / 32) + 3 * math.ceil(36 * 8 / 32) + 2 * 2  # 36+27+4
+    assert run.stats.act_shift_steps == len(images) * words
+
+
+def test_a_slipped_activation_stream_returns_later_words_until_corrected() -> None:
+    """8-bit values, 4 to a 32-bit word; words 0..3. An over-shift before word 1 makes reads
+    1 and 2 return words 2 and 3 and read 3 run off the stream (zeros); a position check
+    before word 2 re-aligns from there on."""
+    values = np.arange(1, 17)  # word j holds values 4j+1 .. 4j+4
+    delta = np.array([[0, +1, 0, 0]])
+    e, _ = misalignment(delta, np.zeros(1, dtype=np.int64), 0, 4)
+    assert e.tolist() == [[0, 1, 1, 1]]
+    got = words_read(values, 8, 32, e[0])
+    assert got.tolist() == [1, 2, 3, 4, 9, 10, 11, 12, 13, 14, 15, 16, 0, 0, 0, 0]
+    e, corr = misalignment(delta, np.zeros(1, dtype=np.int64), 2, 4)  # checks at reads 0 and 2
+    assert e.tolist() == [[0, 1, 0, 0]] and corr.tolist() == [1]
+    got = words_read(values, 8, 32, e[0])
+    assert got.tolist() == [1, 2, 3, 4, 9, 10, 11, 12, 9, 10, 11, 12, 13, 14, 15, 16]
 
 
 def test_an_activation_read_flip_reaches_only_its_rounds_filters(
