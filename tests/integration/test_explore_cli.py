@@ -96,6 +96,12 @@ def test_explore_quick_writes_every_file(
     assert html.count("data:image/png;base64,") >= 4
     assert "Technology sources" in html and "What was searched" in html
     assert "default design" in html
+    # the headline design against each baseline, ratios measured in this run
+    assert {b["name"] for b in s["baselines"]} >= {"cmos", "near_memory", "transverse_read"}
+    for b in s["baselines"]:
+        assert set(b["design_vs_baseline"]) == {"energy", "latency", "area"}
+        assert all(v > 0 for v in b["design_vs_baseline"].values())
+    assert "Against the baselines" in html and "Baselines are not available" not in html
     trials = (explored / "trials.csv").read_text().splitlines()
     assert len(trials) == 2  # header + 1 model
 
