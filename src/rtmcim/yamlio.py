@@ -87,3 +87,26 @@ def load_shipped(package: str, folder: str, name: str, label: str) -> Any:
 
     res = resources.files(package) / folder / f"{name}.yaml"
     return loads(res.read_text(encoding="utf-8"), f"{label} {name}")
+
+
+def load_named(
+    package: str, folder: str, name_or_path: str | Path, label: str, message: str, key: str
+) -> tuple[Any, str, Path | None]:
+    """A shipped ``folder`` file by name, or a YAML file by path: (data, source, path or None).
+
+    Anything else raises one ConfigError (``message``, naming ``key``) that lists the
+    shipped names.
+    """
+    text = str(name_or_path)
+    names = shipped_names(package, folder)
+    if text in names:
+        return load_shipped(package, folder, text, label), f"{label} {text}", None
+    p = Path(text)
+    if not p.is_file():
+        raise ConfigError(
+            message,
+            key=key,
+            value=text,
+            allowed=f"one of {', '.join(names) or '(none shipped)'} or a path to a .yaml {label} file",
+        )
+    return load(p), str(p), p

@@ -434,17 +434,7 @@ def shipped_spaces() -> list[str]:
 
 def load_space(name_or_path: str | Path) -> Space:
     """A shipped space by name (``default``, ``quick``) or a space YAML file."""
-    text = str(name_or_path)
-    if text in shipped_spaces():
-        return space_from_dict(
-            yamlio.load_shipped("rtmcim", "configs/spaces", text, "space"), f"space {text}"
-        )
-    p = Path(text)
-    if not p.is_file():
-        raise ConfigError(
-            "no such search space",
-            key="SPACE",
-            value=text,
-            allowed=f"{', '.join(shipped_spaces())} or a path to a space .yaml file",
-        )
-    return space_from_dict(yamlio.load(p), str(p))
+    data, source, _ = yamlio.load_named(
+        "rtmcim", "configs/spaces", name_or_path, "space", "no such search space", "SPACE"
+    )
+    return space_from_dict(data, source)

@@ -160,17 +160,7 @@ def arch_from_dict(data: Any, source: str = "<dict>", base: Path | None = None) 
 
 def load_arch(name_or_path: str | Path = "default") -> Arch:
     """A shipped arch by name (``default``, ...) or an arch YAML file."""
-    text = str(name_or_path)
-    if text in arch_names():
-        return arch_from_dict(
-            yamlio.load_shipped("rtmcim", "configs/arch", text, "arch"), f"arch {text}"
-        )
-    p = Path(text)
-    if not p.exists():
-        raise ConfigError(
-            "unknown arch",
-            key="--arch",
-            value=text,
-            allowed=f"one of {', '.join(arch_names()) or '(none shipped)'} or a path to an arch .yaml file",
-        )
-    return arch_from_dict(yamlio.load(p), str(p), p.parent)
+    data, source, path = yamlio.load_named(
+        "rtmcim", "configs/arch", name_or_path, "arch", "unknown arch", "--arch"
+    )
+    return arch_from_dict(data, source, path.parent if path is not None else None)
