@@ -47,7 +47,8 @@ def add_parser(sub: Any) -> None:
         "--jobs",
         type=int,
         default=1,
-        help="processes for a fault-free run (images split between them; default 1)",
+        help="processes (default 1): a fault-free run splits the images between them, a faulty "
+        "run its image batches; the result does not depend on it",
     )
     add_format_option(p)
     p.set_defaults(run=run)

@@ -29,7 +29,10 @@ Fault kinds (rates per event, :class:`FaultConfig`):
 
 Randomness comes from numpy generators keyed by ``(seed, kind, image, layer,
 copy)``, so the same seed gives the same faulty run, and an image's weight
-faults do not depend on how many images run or how they are batched.
+and activation faults do not depend on how many images run or how they are
+batched. The cells' own flips act on lanes of a whole batch; their generator
+is keyed by the batch's first image, and batches depend on the model only, so
+a run is the same in one process or several.
 
 Mitigations (:class:`Mitigation`, combinable with ``+``):
 
@@ -66,7 +69,7 @@ import numpy as np
 from rtmcim.circuits.bitplanes import Planes
 from rtmcim.circuits.logic import FaultHook, Mask
 from rtmcim.circuits.mac import operand_dtype
-from rtmcim.engine.run import EngineResult, run_engine
+from rtmcim.engine.run import EngineResult, dot_products_per_image, run_engine, side_by_side
 from rtmcim.engine.stream import (
     LayerStream,
     build_streams,
@@ -87,7 +90,11 @@ MARKER_TRACKS = 2  # position mod 4 needs two bits per domain
 COMPARE_GATES = 4  # 2-bit compare and decode of the marker, 2-input gate equivalents
 DEFAULT_CHECK_INTERVAL = 1
 DEFAULT_TMR_BITS = 2
-BATCH_IMAGES = 16  # images per batch on the faulty path (bounds per-lane weight memory)
+# Images per batch on the faulty path: as many as keep the largest layer's per-lane weights
+# (images x positions x filters x K entries) within LANE_WEIGHT_BUDGET, at most MAX_BATCH_IMAGES.
+# Larger batches mean fewer, wider calls of the MAC model (its cost is per term, not per lane).
+LANE_WEIGHT_BUDGET = 1 << 25
+MAX_BATCH_IMAGES = 64
 
 _SALT = {
     "shift": 1,
@@ -357,10 +364,76 @@ def _bits_flipped(rng: np.random.Generator, shape: tuple[int, ...], p: float) ->
     return np.sort(rng.choice(n, size=m, replace=False)) if m else np.zeros(0, dtype=np.int64)
 
 
+def pack_words(bits: np.ndarray) -> np.ndarray:
+    """(..., tracks) bits -> (...) uint64 words, track ``t`` as bit ``t`` (tracks <= 64)."""
+    packed = np.packbits(bits, axis=-1, bitorder="little")
+    full = np.zeros((*bits.shape[:-1], 8), dtype=np.uint8)
+    full[..., : packed.shape[-1]] = packed
+    return full.view("<u8")[..., 0].astype(np.uint64)
+
+
+@dataclass(frozen=True)
+class WordRuns:
+    """Each filter word as runs of tracks holding consecutive bits of one weight.
+
+    Run ``r`` of word ``j`` holds bits ``bit .. bit + len - 1`` of weight
+    ``k[j, r]`` on tracks ``start .. start + len - 1`` (``mask = 2**len - 1``;
+    ``k = -1``: no run). ``protected[j]`` has the bits of the tracks that triple
+    redundancy protects. All word-wide quantities are uint64. ``whole``: every
+    weight lies in one run (bit-parallel words), so a lane's weights take one
+    run each.
+    """
+
+    start: np.ndarray
+    mask: np.ndarray
+    bit: np.ndarray
+    k: np.ndarray
+    protected: np.ndarray
+    whole: bool
+
+
+def word_runs(s: LayerStream, tmr_bits: int) -> WordRuns:
+    """The runs of :class:`WordRuns` from the stream's slot maps (any word layout)."""
+    words, tracks = s.slot_k.shape
+    per_word: list[list[tuple[int, int, int, int]]] = []
+    for j in range(words):
+        runs: list[tuple[int, int, int, int]] = []  # (start, len, bit, k)
+        for t in range(tracks):
+            k, b = int(s.slot_k[j, t]), int(s.slot_b[j, t])
+            if k < 0:
+                continue
+            if runs:
+                t0, n, b0, k0 = runs[-1]
+                if k0 == k and t0 + n == t and b0 + n == b:
+                    runs[-1] = (t0, n + 1, b0, k0)
+                    continue
+            runs.append((t, 1, b, k))
+        per_word.append(runs)
+    width = max((len(r) for r in per_word), default=0)
+    start = np.zeros((words, width), dtype=np.uint64)
+    mask = np.zeros((words, width), dtype=np.uint64)
+    bit = np.zeros((words, width), dtype=np.uint64)
+    weight = np.full((words, width), -1, dtype=np.int64)
+    for j, runs in enumerate(per_word):
+        for r, (t0, n, b0, k0) in enumerate(runs):
+            start[j, r] = t0
+            mask[j, r] = (1 << n) - 1
+            bit[j, r] = b0
+            weight[j, r] = k0
+    prot = (s.slot_b >= s.wbits - tmr_bits) & (s.slot_b >= 0)  # tmr_bits 0: none
+    used = weight[weight >= 0]
+    whole = bool(np.unique(used).size == used.size)
+    return WordRuns(start, mask, bit, weight, pack_words(prot.astype(np.uint8)), whole)
+
+
+def batch_images_for(streams: dict[str, LayerStream]) -> int:
+    """Images per batch: the largest layer's per-lane weights of a batch fit the budget."""
+    largest = max((s.positions * s.out_channels * s.k for s in streams.values()), default=1)
+    return max(1, min(MAX_BATCH_IMAGES, LANE_WEIGHT_BUDGET // max(largest, 1)))
+
+
 class FaultModel:
     """Faults and mitigation of one run of ``graph`` on ``arch``; a weight source for :func:`run_engine`."""
-
-    batch_images = BATCH_IMAGES
 
     def __init__(
         self,
@@ -377,6 +450,7 @@ class FaultModel:
         self.work = workload_from_graph(graph)
         self.placement, self.streams = build_streams(self.work, arch)
         self.layer_index = {name: i for i, name in enumerate(self.streams)}
+        self.batch_images = batch_images_for(self.streams)
         self.weights = {
             lay.name: lay.weight for lay in graph.layers if isinstance(lay, ConvLayer | LinearLayer)
         }
@@ -386,14 +460,18 @@ class FaultModel:
         self.out_bits = {lw.name: lw.out_bits or lw.acc_bits for lw in self.work.compute_layers}
         self.copies = 3 if self.mitigation.tmr_bits else 1
         self.stored = [self._program(c) for c in range(self.copies)]
+        # the same words packed into one integer each (track t = bit t): reads are word-wide
+        self.mem_words = pack_words(self.mem)
+        self.stored_words = [
+            self.mem_words if st is self.mem else pack_words(st) for st in self.stored
+        ]
+        self._runs: dict[str, WordRuns] = {}
         self._dirty: dict[tuple[str, int], np.ndarray] = {}
         self._carry: list[np.ndarray] = []
         self._act_carry: dict[str, np.ndarray] = {}  # activation stream misalignment per layer
         self.cell_hook: FaultHook | None = None
         if config.read > 0 or config.write > 0:
-            self.cell_hook = CellFaults(
-                config, np.random.default_rng([self.seed, _SALT["cell"]]), self.stats
-            )
+            self.cell_hook = CellFaults(config, self._rng("cell"), self.stats)
 
     def _rng(self, kind: str, *key: int) -> np.random.Generator:
         return np.random.default_rng([self.seed, _SALT[kind], *key])
@@ -418,13 +496,18 @@ class FaultModel:
             if st is self.mem:
                 self._dirty[key] = np.zeros(s.reads, dtype=bool)
             else:
-                self._dirty[key] = np.any(st[s.pe, s.word] != self.mem[s.pe, s.word], axis=1)
+                words = self.stored_words[copy]
+                self._dirty[key] = words[s.pe, s.word] != self.mem_words[s.pe, s.word]
         return self._dirty[key]
 
     # -- WeightSource protocol ---------------------------------------------------------------
 
     def begin(self, images: np.ndarray) -> None:
-        """A new batch of inferences: every MU starts aligned."""
+        """A new batch of inferences: every MU starts aligned. The cells' flips are drawn from a
+        generator keyed by the batch's first image, so a batch's run does not depend on the
+        batches before it (or on which process runs it)."""
+        if isinstance(self.cell_hook, CellFaults) and len(images):
+            self.cell_hook.rng = self._rng("cell", int(images[0]))
         self._carry = [
             np.zeros((len(images), self.arch.org.mus), dtype=np.int64) for _ in range(self.copies)
         ]
@@ -448,63 +531,109 @@ class FaultModel:
         read; read flips are drawn here. ``None`` if every lane reads its weights clean."""
         s = self.streams[name]
         li = self.layer_index[name]
+        tracks = self.arch.org.mu.tracks
+        b = len(images)
+        # read flips, drawn per image and copy: flat (read * tracks + track) indices
+        flips = [
+            [
+                _bits_flipped(
+                    self._rng("read", int(img), li, c), (s.reads, tracks), self.config.read
+                )
+                for img in images
+            ]
+            for c in range(self.copies)
+        ]
+        self.stats.weight_bits_read += b * s.reads * tracks
+        self.stats.weight_read_flips += sum(f.size for f in flips[0])
+        self.stats.misaligned_reads += int(np.count_nonzero(errs[0]))
+        # the reads that may differ from the intended word: misaligned, flipped or dirty
+        hit = np.zeros((b, s.reads), dtype=bool)
+        for c in range(self.copies):
+            hit |= errs[c] != 0
+            hit |= self._dirty_reads(s, c)[None]
+            for bi, f in enumerate(flips[c]):
+                hit[bi, f // tracks] = True
+        if not hit.any():
+            return None
         u0 = unsigned_weights(self.weights[name], s.wbits)
-        pattern_type = operand_dtype(
-            s.wbits
-        )  # unsigned wbits-bit patterns fit (wbits <= 15: int16)
+        # the smallest type holding the unsigned patterns (wbits <= 15: int16): less traffic
+        u = np.broadcast_to(
+            u0.astype(operand_dtype(s.wbits))[None, None], (b, s.positions, *u0.shape)
+        ).copy()
+        # images in groups of at most 16 M reads: bounds the word arrays of a group
+        group = max(1, (1 << 24) // max(1, s.reads))
+        for g0 in range(0, b, group):
+            g1 = min(b, g0 + group)
+            self._xor_wrong_bits(s, u, hit, errs, flips, g0, g1)
+        return signed_from_unsigned(u, s.wbits)
+
+    def _xor_wrong_bits(
+        self,
+        s: LayerStream,
+        u: np.ndarray,
+        hit: np.ndarray,
+        errs: list[np.ndarray],
+        flips: list[list[np.ndarray]],
+        g0: int,
+        g1: int,
+    ) -> None:
+        """Toggle in ``u`` (lanes of images ``g0..g1-1``) every weight bit read wrong.
+
+        Words are handled whole, as integers: the word each hit read returns
+        (each copy's, flipped, then the majority of the protected bits) is
+        XORed with the intended word, and each run of the difference is
+        shifted into the weight it belongs to (:func:`word_runs`).
+        """
         tracks = self.arch.org.mu.tracks
         nwords = self.mem.shape[1]
-        msb = (s.slot_b >= s.wbits - self.mitigation.tmr_bits) & (s.slot_b >= 0)
-        u: np.ndarray | None = None
-        for bi, img in enumerate(images):
-            flips = []
-            for c in range(self.copies):
-                rng = self._rng("read", int(img), li, c)
-                f = _bits_flipped(rng, (s.reads, tracks), self.config.read)
-                if c == 0:
-                    self.stats.weight_bits_read += s.reads * tracks
-                    self.stats.weight_read_flips += f.size
-                flips.append(f)
-            hit = np.zeros(s.reads, dtype=bool)
-            for c in range(self.copies):
-                hit |= errs[c][bi] != 0
-                hit[flips[c] // tracks] = True
-                hit |= self._dirty_reads(s, c)
-            self.stats.misaligned_reads += int(np.count_nonzero(errs[0][bi]))
-            idx = np.flatnonzero(hit)
-            if not idx.size:
-                continue
-            got = []
-            for c in range(self.copies):
-                word, valid = physical_word(s, self.arch, idx, errs[c][bi][idx], nwords)
-                bits = self.stored[c][s.pe[idx], word] * valid[:, None].astype(np.uint8)
-                f = flips[c]
-                if f.size:
-                    pos = np.searchsorted(idx, f // tracks)  # every flipped read is in idx
-                    bits[pos, f % tracks] ^= 1
-                got.append(bits)
-            read = got[0]
-            if self.copies == 3:
-                maj = (got[0] & got[1]) | (got[2] & (got[0] ^ got[1]))
-                read = np.where(msb[s.jword[idx]], maj, got[0])
-            diff = read ^ self.mem[s.pe[idx], s.word[idx]]
-            r, t = np.nonzero(diff)
-            k = s.slot_k[s.jword[idx[r]], t]
-            keep = k >= 0
-            if not keep.any():
-                continue
-            r, t, k = r[keep], t[keep], k[keep]
-            b = s.slot_b[s.jword[idx[r]], t]
-            if u is None:  # the smallest type holding the patterns: less memory traffic
-                shape = (len(images), s.positions, *u0.shape)
-                u = np.broadcast_to(u0.astype(pattern_type)[None, None], shape).copy()
-            rd = idx[r]
-            flat = np.ravel_multi_index((np.full(rd.size, bi), s.pos[rd], s.filt[rd], k), u.shape)
-            # each (lane, weight, bit) is read once: the XOR mask of a weight is the sum of its bits
-            where, inv = np.unique(flat, return_inverse=True)
-            mask = np.bincount(inv, weights=np.left_shift(1, b).astype(np.float64))
-            u.reshape(-1)[where] ^= mask.astype(pattern_type)
-        return None if u is None else signed_from_unsigned(u, s.wbits)
+        bi, idx = np.nonzero(hit[g0:g1])  # row-major: sorted by (image, read)
+        if not idx.size:
+            return
+        got = []
+        for c in range(self.copies):
+            word, valid = physical_word(s, self.arch, idx, errs[c][g0 + bi, idx], nwords)
+            w = np.where(valid, self.stored_words[c][s.pe[idx], word], np.uint64(0))
+            fl = flips[c][g0:g1]
+            if any(f.size for f in fl):
+                fkey = np.concatenate([j * s.reads + f // tracks for j, f in enumerate(fl)])
+                bit = np.concatenate([f % tracks for f in fl]).astype(np.uint64)
+                # every flipped read is a hit; a read may take several flips
+                at = np.searchsorted(bi * s.reads + idx, fkey)
+                np.bitwise_xor.at(w, at, np.left_shift(np.uint64(1), bit))
+            got.append(w)
+        read = got[0]
+        if self.copies == 3:
+            maj = (got[0] & got[1]) | (got[2] & (got[0] ^ got[1]))
+            protected = self._word_runs(s).protected[s.jword[idx]]
+            read = (maj & protected) | (got[0] & ~protected)
+        diff = read ^ self.mem_words[s.pe[idx], s.word[idx]]
+        nz = np.flatnonzero(diff)
+        if not nz.size:
+            return
+        diff, rd = diff[nz], idx[nz]
+        runs = self._word_runs(s)
+        jw = s.jword[rd]
+        # flat index of weight 0 of each read's lane in u (images, positions, filters, K)
+        base = (((g0 + bi[nz]) * s.positions + s.pos[rd]) * s.out_channels + s.filt[rd]) * s.k
+        targets, masks = [], []
+        for r in range(runs.k.shape[1]):
+            k = runs.k[jw, r]
+            m = ((diff >> runs.start[jw, r]) & runs.mask[jw, r]) << runs.bit[jw, r]
+            sel = (k >= 0) & (m != 0)
+            targets.append(base[sel] + k[sel])
+            masks.append(m[sel].astype(u.dtype))
+        tgt = np.concatenate(targets)
+        val = np.concatenate(masks)
+        flat = u.reshape(-1)
+        if runs.whole:  # one run per weight: every target appears once
+            flat[tgt] ^= val
+        else:  # a weight's bits in several words (disjoint): XOR them in one by one
+            np.bitwise_xor.at(flat, tgt, val)
+
+    def _word_runs(self, s: LayerStream) -> WordRuns:
+        if s.name not in self._runs:
+            self._runs[s.name] = word_runs(s, self.mitigation.tmr_bits)
+        return self._runs[s.name]
 
     def round_filters(self, name: str) -> list[np.ndarray | None]:
         """Filters of each round of the layer: PE ``p`` owns filters ``p, p + P, ...``, so round
@@ -746,8 +875,12 @@ def run_with_faults(
     """Bit-exact inference of quantized inputs ``x`` on ``arch``'s cells with faults injected.
 
     With zero rates and no mitigation this is exactly :func:`run_engine`
-    (same integers, same speed; ``jobs`` processes); otherwise the weights
-    come from the simulated weight stream (:class:`FaultModel`), in this process.
+    (same integers, same speed); otherwise the weights come from the
+    simulated weight stream (:class:`FaultModel`). ``jobs > 1`` runs the
+    images' batches in that many processes; every fault is drawn from
+    generators keyed by image (weights, activations) or by batch (the cells'
+    own reads and writes), and batches do not depend on ``jobs``, so the run
+    is the same for any ``jobs``.
     """
     cfg, mit = _as_config(faults), _as_mitigation(mitigation)
     xi = np.asarray(x)
@@ -759,12 +892,74 @@ def run_with_faults(
         "adder": arch.compute.adder,
         "progress": progress,
     }
-    if cfg.any or mit.active:
+    if (cfg.any or mit.active) and jobs > 1 and len(xi) > model.batch_images:
+        res, model.stats = _run_batches_parallel(graph, xi, arch, model, jobs, progress)
+    elif cfg.any or mit.active:
         res = run_engine(graph, xi, fault=model.cell_hook, weights=model, **kw)
     else:
         res = run_engine(graph, xi, jobs=jobs, **kw)
         model.stats.images = len(xi)
     return FaultyRun(res, model.stats, model.overhead(), cfg, mit, int(seed))
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(
+    graph: IntGraph, arch: Arch, config: FaultConfig, m: Mitigation, seed: int
+) -> None:
+    _WORKER["graph"] = graph
+    _WORKER["model"] = FaultModel(graph, arch, config, m, seed)
+
+
+def _run_batch(x: np.ndarray, first: int) -> tuple[EngineResult, FaultStats]:
+    """One batch of images in a worker process: its result and what it exposed and injected."""
+    graph: IntGraph = _WORKER["graph"]
+    model: FaultModel = _WORKER["model"]
+    model.stats = FaultStats()
+    if isinstance(model.cell_hook, CellFaults):
+        model.cell_hook.stats = model.stats
+    res = run_engine(
+        graph,
+        x,
+        multiplier=model.arch.compute.multiplier,
+        adder=model.arch.compute.adder,
+        fault=model.cell_hook,
+        weights=model,
+        first_image=first,
+    )
+    return res, model.stats
+
+
+def _run_batches_parallel(
+    graph: IntGraph, x: np.ndarray, arch: Arch, model: FaultModel, jobs: int, progress: Any
+) -> tuple[EngineResult, FaultStats]:
+    """The faulty run of ``x`` batch by batch in ``jobs`` processes (spawned: the caller may hold
+    torch's thread pools); stats are the sums of the batches' plus the programming's."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    step = model.batch_images
+    starts = list(range(0, len(x), step))
+    per_image = dot_products_per_image(graph)
+    stats = model.stats  # the weights' programming, counted once when the model was built
+    results: list[EngineResult] = []
+    args = (graph, arch, model.config, model.mitigation, model.seed)
+    with ProcessPoolExecutor(
+        min(jobs, len(starts)),
+        mp_context=get_context("spawn"),
+        initializer=_start_worker,
+        initargs=args,
+    ) as pool:
+        futures = [pool.submit(_run_batch, x[s : s + step], s) for s in starts]
+        for fut, s in zip(futures, starts, strict=True):
+            res, part = fut.result()
+            results.append(res)
+            for k, v in part.as_dict().items():
+                setattr(stats, k, getattr(stats, k) + v)
+            if progress is not None:
+                progress(per_image * len(x[s : s + step]))
+    return side_by_side(results), stats
 
 
 def accuracy_under_faults(

@@ -142,6 +142,7 @@ def run_engine(
     progress: Callable[[int], None] | None = None,
     weights: WeightSource | None = None,
     jobs: int = 1,
+    first_image: int = 0,
 ) -> EngineResult:
     """Run ``graph`` on quantized inputs ``x`` (N, C, H, W) through the MAC cells.
 
@@ -150,7 +151,9 @@ def run_engine(
     by image batch. Without ``weights`` all images run together, as before.
     ``jobs > 1`` splits a fault-free run's images over that many processes
     (images are independent; the tallies combine as lanes side by side);
-    ``progress`` then advances as each process finishes.
+    ``progress`` then advances as each process finishes. ``first_image`` is
+    the index of ``x[0]`` in the whole run (the weight source keys its faults
+    by image index; a process running a slice of the images passes its offset).
     """
     h = np.asarray(x, dtype=np.int64)
     if jobs > 1 and fault is None and weights is None and len(h) > 1:
@@ -160,17 +163,18 @@ def run_engine(
     parts: list[EngineResult] = []
     step = max(1, weights.batch_images)
     for start in range(0, len(h), step):
-        images = np.arange(start, min(start + step, len(h)))
+        local = np.arange(start, min(start + step, len(h)))
+        images = local + first_image
         weights.begin(images)
         parts.append(
-            _run_layers(graph, h[images], multiplier, adder, fault, progress, weights, images)
+            _run_layers(graph, h[local], multiplier, adder, fault, progress, weights, images)
         )
     if not parts:
         return _run_layers(graph, h, multiplier, adder, fault, progress, None, None)
-    return _side_by_side(parts)
+    return side_by_side(parts)
 
 
-def _side_by_side(parts: list[EngineResult]) -> EngineResult:
+def side_by_side(parts: list[EngineResult]) -> EngineResult:
     """Results of consecutive image batches as one: logits in order, tallies side by side."""
     tallies: dict[str, Tally] = {}
     for part in parts:
@@ -210,7 +214,7 @@ def _run_parallel(
             results.append(fut.result())
             if progress is not None:
                 progress(per_image * len(part))
-    return _side_by_side(results)
+    return side_by_side(results)
 
 
 def _run_layers(

@@ -12,16 +12,20 @@ import pytest
 from rtmcim.cli.main import main
 from rtmcim.engine import run_engine
 from rtmcim.engine.faults import (
+    LANE_WEIGHT_BUDGET,
+    MAX_BATCH_IMAGES,
     FaultConfig,
     FaultModel,
     Mitigation,
     accuracy_under_faults,
+    batch_images_for,
     misalignment,
     parse_rates,
     run_with_faults,
     sweep_point,
     words_read,
 )
+from rtmcim.engine.stream import physical_word, signed_from_unsigned, unsigned_weights
 from rtmcim.errors import ConfigError
 from rtmcim.mapping import arch_from_dict, load_arch
 from rtmcim.mapping.arch import Arch
@@ -121,6 +125,99 @@ def clean(graph: IntGraph, images: np.ndarray) -> np.ndarray:
         graph, images, multiplier="booth_r4", adder="ripple_carry"
     ).logits
     return logits
+
+
+# -- the word-wide weight read against a bit-by-bit one ------------------------------------
+
+
+def bit_by_bit_weights(
+    model: FaultModel, name: str, images: np.ndarray, errs: list[np.ndarray]
+) -> np.ndarray:
+    """The weights each lane reads, worked out one bit at a time from the slot maps: every copy
+    reads the word under its port (0 off the data), takes its read flips (drawn as the model
+    draws them), the protected tracks take the majority, and every bit that differs from the
+    intended one toggles that bit of the weight it belongs to."""
+    s = model.streams[name]
+    li = model.layer_index[name]
+    tracks = model.arch.org.mu.tracks
+    nwords = model.mem.shape[1]
+    u = np.broadcast_to(
+        unsigned_weights(model.weights[name], s.wbits).astype(np.int64)[None, None],
+        (len(images), s.positions, s.out_channels, s.k),
+    ).copy()
+    tmr = model.mitigation.tmr_bits
+    for bi, img in enumerate(images):
+        got = []
+        for c in range(model.copies):
+            rng = np.random.default_rng([model.seed, 2, int(img), li, c])  # the "read" salt
+            n = s.reads * tracks
+            m = int(rng.binomial(n, model.config.read)) if model.config.read > 0 else 0
+            flipped = np.sort(rng.choice(n, size=m, replace=False)) if m else np.zeros(0, int)
+            word, valid = physical_word(s, model.arch, np.arange(s.reads), errs[c][bi], nwords)
+            bits = model.stored[c][s.pe, word].astype(np.int64) * valid[:, None]
+            for f in flipped:
+                bits[f // tracks, f % tracks] ^= 1
+            got.append(bits)
+        for r in range(s.reads):
+            for t in range(tracks):
+                k, b = s.slot_k[s.jword[r], t], s.slot_b[s.jword[r], t]
+                if k < 0:
+                    continue
+                bit = got[0][r, t]
+                if model.copies == 3 and b >= s.wbits - tmr:
+                    bit = int(got[0][r, t] + got[1][r, t] + got[2][r, t] >= 2)
+                if bit != model.mem[s.pe[r], s.word[r], t]:
+                    u[bi, s.pos[r], s.filt[r], k] ^= 1 << b
+    return signed_from_unsigned(u, s.wbits)
+
+
+@pytest.mark.parametrize("word_layout", ["bit_parallel", "bit_serial"])
+@pytest.mark.parametrize("tracks", [32, 12])
+@pytest.mark.parametrize("mitigation", ["none", "tmr_msb:3"])
+def test_word_wide_reads_equal_bit_by_bit_reads(
+    graph: IntGraph, word_layout: str, tracks: int, mitigation: str
+) -> None:
+    data = small_arch().config.model_dump()
+    data["memory"]["mu"]["tracks"] = tracks
+    data["compute"]["word_layout"] = word_layout
+    arch = arch_from_dict(data)
+    model = FaultModel(
+        graph, arch, FaultConfig(read=2e-2, write=2e-2), Mitigation.parse(mitigation), seed=3
+    )
+    images = np.arange(5, 9)
+    model.begin(images)
+    rng = np.random.default_rng(11)
+    for name, s in model.streams.items():
+        errs = [
+            rng.choice([-2, -1, 0, 0, 0, 0, 1, 2], size=(len(images), s.reads))
+            for _ in range(model.copies)
+        ]
+        got = model.read_weights(name, images, errs)
+        assert got is not None
+        np.testing.assert_array_equal(got, bit_by_bit_weights(model, name, images, errs))
+
+
+def test_a_batch_of_lane_weights_fits_the_budget(graph: IntGraph) -> None:
+    model = FaultModel(graph, small_arch(), FaultConfig(shift=1e-3))
+    largest = max(s.positions * s.out_channels * s.k for s in model.streams.values())
+    assert model.batch_images == min(MAX_BATCH_IMAGES, LANE_WEIGHT_BUDGET // largest)
+    assert batch_images_for({}) == MAX_BATCH_IMAGES
+
+
+def test_a_faulty_run_is_the_same_in_two_processes(graph: IntGraph) -> None:
+    """Batches run in worker processes give the same integers, tallies, counts and overhead;
+    cell faults too (their generator is keyed by the batch, and batches do not depend on jobs)."""
+    images = np.random.default_rng(5).integers(0, 2**BITS, (MAX_BATCH_IMAGES + 9, 2, 6, 6))
+    cfg = FaultConfig(shift=1e-2, read=1e-3, write=1e-3)
+    one = run_with_faults(graph, images, small_arch(), cfg, "tmr_msb+position_check:4", seed=2)
+    two = run_with_faults(
+        graph, images, small_arch(), cfg, "tmr_msb+position_check:4", seed=2, jobs=2
+    )
+    np.testing.assert_array_equal(one.result.logits, two.result.logits)
+    assert one.result.tallies == two.result.tallies
+    assert one.stats == two.stats and one.stats.images == len(images)
+    assert one.stats.cell_read_flips > 0 and one.stats.position_errors > 0
+    assert one.overhead == two.overhead
 
 
 # -- zero rates, seeds -----------------------------------------------------------------------
