@@ -81,6 +81,9 @@ def im2col(x: np.ndarray, lay: ConvLayer) -> tuple[np.ndarray, int, int]:
     return win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw), oh, ow
 
 
+Block = tuple[np.ndarray, np.ndarray, "np.ndarray | None"]  # (cols, weight, lane weights)
+
+
 def dot_products(
     cols: np.ndarray,
     weight: np.ndarray,
@@ -100,6 +103,71 @@ def dot_products(
     Lane ``r * O + o`` is output channel ``o`` of row ``r``: it takes the
     weights of filter ``o`` and the activations of window ``r``.
     """
+    outs, total = dot_products_of_blocks(
+        [(cols, weight, lane_weights)], bits, multiplier, adder, fault, progress
+    )
+    return outs[0], total
+
+
+def dot_products_of_blocks(
+    blocks: list[Block],
+    bits: int,
+    multiplier: str,
+    adder: str,
+    fault: FaultHook | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[np.ndarray], Tally]:
+    """:func:`dot_products` of several ``(cols, weight, lane_weights)`` blocks of one ``K``
+    (the rounds of a layer), their lanes side by side: small blocks share calls of the MAC
+    model, whose cost is per term. One block runs in the same calls as on its own."""
+    k = blocks[0][0].shape[1]
+    pieces = [p for i, b in enumerate(blocks) for p in _lane_pieces(i, *b, bits)]
+    outs = [np.empty(c.shape[0] * w.shape[0], dtype=np.int64) for c, w, _ in blocks]
+    total = Tally()
+    group: list[_Piece] = []
+
+    def flush() -> None:
+        nonlocal total
+        ws = group[0].ws if len(group) == 1 else np.concatenate([g.ws for g in group], axis=1)
+        acts = group[0].acts if len(group) == 1 else np.concatenate([g.acts for g in group], 1)
+        acc, t = mac_term_major(
+            ws, acts, bits, multiplier=multiplier, adder=adder, k_max=k, fault=fault
+        )
+        at = 0
+        for g in group:
+            outs[g.block][g.first : g.first + g.lanes] = acc[at : at + g.lanes]
+            at += g.lanes
+        total = total.beside(t)  # more lanes are more copies side by side
+        if progress is not None:
+            progress(at)
+        group.clear()
+
+    for piece in pieces:
+        if group and sum(g.lanes for g in group) + piece.lanes > CHUNK_LANES:
+            flush()
+        group.append(piece)
+    if group:
+        flush()
+    return [
+        o.reshape(c.shape[0], w.shape[0]) for o, (c, w, _) in zip(outs, blocks, strict=True)
+    ], total
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """Lanes ``first .. first + lanes - 1`` of a block, term-major: ``ws``/``acts`` (K, lanes)."""
+
+    block: int
+    first: int
+    lanes: int
+    ws: np.ndarray
+    acts: np.ndarray
+
+
+def _lane_pieces(
+    block: int, cols: np.ndarray, weight: np.ndarray, lane_weights: np.ndarray | None, bits: int
+) -> list[_Piece]:
+    """A block's lanes in pieces of whole rows, at most ``CHUNK_LANES`` lanes (or one row)."""
     r, k = cols.shape
     o = weight.shape[0]
     dt = operand_dtype(bits)
@@ -108,28 +176,21 @@ def dot_products(
     c2 = check_operand(cols, bits, False, key="acts").reshape(r, k)
     if lane_weights is not None and lane_weights.size:  # the extremes suffice for the range
         check_operand(np.array([lane_weights.min(), lane_weights.max()]), bits, True, "weights")
-    out = np.empty(r * o, dtype=np.int64)
-    total = Tally()
-    rows_per_chunk = max(1, CHUNK_LANES // o)
+    rows_per_piece = max(1, CHUNK_LANES // max(o, 1))
     w_t = np.ascontiguousarray(w2.T, dtype=dt)  # (k, o)
-    for start in range(0, r, rows_per_chunk):
-        blk_t = np.ascontiguousarray(c2[start : start + rows_per_chunk].T, dtype=dt)  # (k, n)
+    pieces = []
+    for start in range(0, r, rows_per_piece):
+        blk_t = np.ascontiguousarray(c2[start : start + rows_per_piece].T, dtype=dt)  # (k, n)
         n = blk_t.shape[1]
-        # lane r*o + f: window r of the chunk with filter f, laid out term-major (k, n*o)
+        # lane r*o + f: window r of the piece with filter f, laid out term-major (k, n*o)
         acts = np.repeat(blk_t, o, axis=1)
         if lane_weights is None:
             ws = np.tile(w_t, (1, n))
         else:
             lw = lane_weights[start : start + n].reshape(n * o, k)
             ws = np.ascontiguousarray(lw.T, dtype=dt)
-        acc, t = mac_term_major(
-            ws, acts, bits, multiplier=multiplier, adder=adder, k_max=k, fault=fault
-        )
-        out[start * o : (start + n) * o] = acc
-        total = total.beside(t)  # chunks of lanes are more copies side by side
-        if progress is not None:
-            progress(n * o)
-    return out.reshape(r, o), total
+        pieces.append(_Piece(block, start * o, n * o, ws, acts))
+    return pieces
 
 
 def run_engine(
@@ -236,15 +297,21 @@ def _run_layers(
             rows = len(h) * (int(np.prod(lay.out_shape[1:])) if isinstance(lay, ConvLayer) else 1)
             lw = _lane_weights(src, lay.name, images, rows)
             groups = src.round_filters(lay.name) if src is not None else [None]
-            parts: list[tuple[np.ndarray, Tally]] = []
-            for rnd, filters in enumerate(groups):
-                x = h if src is None or images is None else src.read_input(lay.name, h, images, rnd)
-                parts.append(
-                    _layer_products(lay, x, filters, lw, multiplier, adder, fault, progress)
+            blocks = [
+                _layer_block(
+                    lay,
+                    h if src is None or images is None else src.read_input(lay.name, h, images, r),
+                    filters,
+                    lw,
                 )
+                for r, filters in enumerate(groups)
+            ]
+            bits = max(lay.wbits, lay.in_bits)
+            parts, tallies[lay.name] = dot_products_of_blocks(
+                blocks, bits, multiplier, adder, fault, progress
+            )
             # rounds are consecutive runs of filters, in order: their columns follow each other
-            acc = np.concatenate([a for a, _ in parts], axis=1)
-            tallies[lay.name] = _beside([t for _, t in parts])
+            acc = np.concatenate(parts, axis=1)
             o = acc.shape[1]
             if isinstance(lay, ConvLayer):
                 oh, ow = lay.out_shape[1], lay.out_shape[2]
@@ -267,31 +334,17 @@ def _run_layers(
     return EngineResult(logits=h, tallies=tallies)
 
 
-def _layer_products(
-    lay: ConvLayer | LinearLayer,
-    x: np.ndarray,
-    filters: np.ndarray | None,
-    lw: np.ndarray | None,
-    multiplier: str,
-    adder: str,
-    fault: FaultHook | None,
-    progress: Callable[[int], None] | None,
-) -> tuple[np.ndarray, Tally]:
-    """Dot products of ``filters`` (all: ``None``) over input ``x``: (rows, filters) and the tally."""
-    bits = max(lay.wbits, lay.in_bits)
+def _layer_block(
+    lay: ConvLayer | LinearLayer, x: np.ndarray, filters: np.ndarray | None, lw: np.ndarray | None
+) -> Block:
+    """The dot products of ``filters`` (all: ``None``) over input ``x``: input windows, weights
+    and, if faulty, the weights each lane reads."""
     cols = im2col(x, lay)[0] if isinstance(lay, ConvLayer) else x
     w = lay.weight.reshape(lay.weight.shape[0], -1)
     if filters is not None:
         w = w[filters]
         lw = None if lw is None else lw[:, filters]
-    return dot_products(cols, w, bits, multiplier, adder, fault, progress, lw)
-
-
-def _beside(tallies: list[Tally]) -> Tally:
-    out = tallies[0]
-    for t in tallies[1:]:
-        out = out.beside(t)
-    return out
+    return cols, w, lw
 
 
 def _write_back(

@@ -7,6 +7,7 @@ import pytest
 
 from rtmcim.circuits.mac import MAC_MULTIPLIERS
 from rtmcim.engine import run_engine
+from rtmcim.engine.run import dot_products, dot_products_of_blocks
 from rtmcim.mapping import arch_from_dict, evaluate_workload, load_arch
 from rtmcim.mapping.workload import workload_from_graph
 from rtmcim.nn.intgraph import (
@@ -134,3 +135,27 @@ def test_parallel_run_equals_serial_run() -> None:
     assert np.array_equal(one.logits, two.logits)
     assert one.tallies == two.tallies
     assert sum(seen) == 5 * (4 * 5 * 5 + 6 + 3)
+
+
+def test_blocks_share_calls_and_equal_separate_dot_products() -> None:
+    """The rounds of a layer (blocks of one K) run their lanes together: the same integers as
+    each block alone (= numpy's products), and the tally of the blocks side by side."""
+    rng = np.random.default_rng(3)
+    bits, k = 6, 20
+    lim = 2 ** (bits - 1)
+    blocks = []
+    for rows, filters in ((7, 3), (7, 5), (4, 2)):
+        cols = rng.integers(0, 2**bits, (rows, k))
+        weight = rng.integers(-lim, lim, (filters, k))
+        lane_w = rng.integers(-lim, lim, (rows, filters, k)) if filters == 5 else None
+        blocks.append((cols, weight, lane_w))
+    outs, tally = dot_products_of_blocks(blocks, bits, "booth_r4", "ripple_carry")
+    alone = [
+        dot_products(c, w, bits, "booth_r4", "ripple_carry", lane_weights=lw) for c, w, lw in blocks
+    ]
+    for (cols, weight, lane_w), out, (single, _) in zip(blocks, outs, alone, strict=True):
+        np.testing.assert_array_equal(out, single)
+        expect = cols @ weight.T if lane_w is None else np.einsum("rk,rok->ro", cols, lane_w)
+        np.testing.assert_array_equal(out, expect)
+    side = alone[0][1].beside(alone[1][1]).beside(alone[2][1])
+    assert tally == side
