@@ -91,8 +91,9 @@ COMPARE_GATES = 4  # 2-bit compare and decode of the marker, 2-input gate equiva
 DEFAULT_CHECK_INTERVAL = 1
 DEFAULT_TMR_BITS = 2
 # Images per batch on the faulty path: as many as keep the largest layer's per-lane weights
-# (images x positions x filters x K entries) within LANE_WEIGHT_BUDGET, at most MAX_BATCH_IMAGES.
-# Larger batches mean fewer, wider calls of the MAC model (its cost is per term, not per lane).
+# (images x positions x filters x K entries) within LANE_WEIGHT_BUDGET, at most MAX_BATCH_IMAGES
+# (a layer split into rounds holds them about twice: whole, and sliced by round). Larger
+# batches mean fewer, wider calls of the MAC model (its cost is per term, not per lane).
 LANE_WEIGHT_BUDGET = 1 << 25
 MAX_BATCH_IMAGES = 64
 

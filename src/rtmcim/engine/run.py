@@ -11,7 +11,7 @@ must equal :func:`rtmcim.nn.reference.run_reference` integer for integer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -121,7 +121,8 @@ def dot_products_of_blocks(
     (the rounds of a layer), their lanes side by side: small blocks share calls of the MAC
     model, whose cost is per term. One block runs in the same calls as on its own."""
     k = blocks[0][0].shape[1]
-    pieces = [p for i, b in enumerate(blocks) for p in _lane_pieces(i, *b, bits)]
+    # pieces are built as they are needed: one group of lanes is in memory at a time
+    pieces = (p for i, b in enumerate(blocks) for p in _lane_pieces(i, *b, bits))
     outs = [np.empty(c.shape[0] * w.shape[0], dtype=np.int64) for c, w, _ in blocks]
     total = Tally()
     group: list[_Piece] = []
@@ -166,7 +167,7 @@ class _Piece:
 
 def _lane_pieces(
     block: int, cols: np.ndarray, weight: np.ndarray, lane_weights: np.ndarray | None, bits: int
-) -> list[_Piece]:
+) -> Iterator[_Piece]:
     """A block's lanes in pieces of whole rows, at most ``CHUNK_LANES`` lanes (or one row)."""
     r, k = cols.shape
     o = weight.shape[0]
@@ -178,7 +179,6 @@ def _lane_pieces(
         check_operand(np.array([lane_weights.min(), lane_weights.max()]), bits, True, "weights")
     rows_per_piece = max(1, CHUNK_LANES // max(o, 1))
     w_t = np.ascontiguousarray(w2.T, dtype=dt)  # (k, o)
-    pieces = []
     for start in range(0, r, rows_per_piece):
         blk_t = np.ascontiguousarray(c2[start : start + rows_per_piece].T, dtype=dt)  # (k, n)
         n = blk_t.shape[1]
@@ -189,8 +189,7 @@ def _lane_pieces(
         else:
             lw = lane_weights[start : start + n].reshape(n * o, k)
             ws = np.ascontiguousarray(lw.T, dtype=dt)
-        pieces.append(_Piece(block, start * o, n * o, ws, acts))
-    return pieces
+        yield _Piece(block, start * o, n * o, ws, acts)
 
 
 def run_engine(

@@ -190,7 +190,10 @@ def unsigned_weights(weight: np.ndarray, wbits: int) -> np.ndarray:
 
 
 def signed_from_unsigned(u: np.ndarray, wbits: int) -> np.ndarray:
-    return np.where(u >= 1 << (wbits - 1), u - (1 << wbits), u)
+    """Two's complement ``wbits``-bit patterns back to signed values, in ``u``'s own type (which
+    holds the patterns, not always ``2**wbits``: subtract half twice)."""
+    half = 1 << (wbits - 1)
+    return np.where(u >= half, (u - half) - half, u)
 
 
 def memory_image(

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from rtmcim.circuits.mac import operand_dtype
 from rtmcim.cli.main import main
 from rtmcim.engine import run_engine
 from rtmcim.engine.faults import (
@@ -195,6 +196,18 @@ def test_word_wide_reads_equal_bit_by_bit_reads(
         got = model.read_weights(name, images, errs)
         assert got is not None
         np.testing.assert_array_equal(got, bit_by_bit_weights(model, name, images, errs))
+
+
+@pytest.mark.parametrize("wbits", range(2, 17))
+def test_patterns_round_trip_in_the_smallest_type(wbits: int) -> None:
+    """Every signed ``wbits``-bit weight -> its pattern -> back, in the type the lane weights use
+    (15-bit patterns in int16: 2**15 itself does not fit)."""
+    lo, hi = -(1 << (wbits - 1)), 1 << (wbits - 1)
+    w = np.arange(lo, hi).reshape(1, -1)
+    u = unsigned_weights(w, wbits).astype(operand_dtype(wbits))
+    back = signed_from_unsigned(u, wbits)
+    assert back.dtype == u.dtype
+    np.testing.assert_array_equal(back, w)
 
 
 def test_a_batch_of_lane_weights_fits_the_budget(graph: IntGraph) -> None:
