@@ -11,10 +11,14 @@ Fault kinds (rates per event, :class:`FaultConfig`):
     another filter's or layer's word, or an overhead / unused domain read as
     0) until the position is corrected. Without a position check nothing
     corrects it within an inference; every inference starts aligned (the
-    controller homes the tracks between inferences). The activation streams
-    slip the same way: a layer's input, read word by word with one shift step
-    before each, returns the word ``j + misalignment`` from the first error on,
-    through the layer's later rounds (each layer's stream starts aligned).
+    controller homes the tracks between inferences). The activation region
+    slips the same way, as one track with one shift step per word read or
+    written: a layer's input, read word by word, returns the word ``j +
+    misalignment``; its write-back puts word ``j`` on ``j + misalignment``
+    (a later word written there wins; a word left unwritten reads 0, off the
+    stream too). The misalignment carries from stream to stream through the
+    inference (write-back, the next layer's rounds of reads, its write-back)
+    until a position check corrects it; the input image is written aligned.
 ``read``
     a bit flip per bit sensed: weight-word bits read from the array, each
     layer's input activations as every round of filters streams them from the
@@ -80,7 +84,8 @@ from rtmcim.engine.stream import (
 )
 from rtmcim.errors import ConfigError
 from rtmcim.mapping.arch import Arch
-from rtmcim.mapping.workload import workload_from_graph
+from rtmcim.mapping.layer_cost import following_pool, input_words, write_back_words
+from rtmcim.mapping.workload import ComputeWork, workload_from_graph
 from rtmcim.nn.intgraph import ConvLayer, IntGraph, LinearLayer
 from rtmcim.tally import Tally
 
@@ -105,6 +110,7 @@ _SALT = {
     "act_read": 5,
     "act_write": 6,
     "act_shift": 7,
+    "act_write_shift": 8,
 }
 
 
@@ -254,9 +260,10 @@ class FaultStats:
     act_read_flips: int = 0
     act_bits_written: int = 0  # (pooled) output bits written back
     act_write_flips: int = 0
-    act_shift_steps: int = 0  # shift steps of activation streams (one per word read)
+    act_shift_steps: int = 0  # shift steps of activation streams (one per word read or written)
     act_position_errors: int = 0
     act_misaligned_reads: int = 0
+    act_misaligned_writes: int = 0
     act_checks: int = 0
     act_correction_steps: int = 0
     checks: int = 0
@@ -306,22 +313,51 @@ class CellFaults:
         return planes ^ mask if n else planes
 
 
-def words_read(values: np.ndarray, bits: int, tracks: int, e: np.ndarray) -> np.ndarray:
-    """``values`` (unsigned ``bits``-bit) as read from a stream of ``tracks``-bit words when
-    word ``j`` is read at misalignment ``e[j]``: it returns word ``j + e[j]`` (zeros off the
-    stream). The values are packed end to end, low bit first, as the activation region holds them.
-    """
-    n = e.size
+def _stream_words(values: np.ndarray, bits: int, tracks: int, n: int) -> np.ndarray:
+    """(n, tracks) bits of ``values`` (two's complement ``bits``-bit) packed end to end, low bit
+    first, as the activation region holds them."""
     shifts = np.arange(bits, dtype=np.int64)
     stream = np.zeros(n * tracks, dtype=np.int64)
     stream[: values.size * bits] = ((values.astype(np.int64)[:, None] >> shifts) & 1).reshape(-1)
-    words = stream.reshape(n, tracks)
+    return stream.reshape(n, tracks)
+
+
+def _stream_values(words: np.ndarray, count: int, bits: int, signed: bool) -> np.ndarray:
+    """The first ``count`` ``bits``-bit values of a word stream (inverse of :func:`_stream_words`)."""
+    vbits = words.reshape(-1)[: count * bits].reshape(count, bits)
+    v = (vbits << np.arange(bits, dtype=np.int64)).sum(axis=1)
+    return np.where(v >= 1 << (bits - 1), v - (1 << bits), v) if signed else v
+
+
+def words_read(values: np.ndarray, bits: int, tracks: int, e: np.ndarray) -> np.ndarray:
+    """``values`` (unsigned ``bits``-bit) as read from a stream of ``tracks``-bit words when
+    word ``j`` is read at misalignment ``e[j]``: it returns word ``j + e[j]`` (zeros off the
+    stream)."""
+    n = e.size
+    words = _stream_words(values, bits, tracks, n)
     src = np.arange(n) + e
     valid = (src >= 0) & (src < n)
     got = np.zeros_like(words)
     got[valid] = words[src[valid]]
-    vbits = got.reshape(-1)[: values.size * bits].reshape(values.size, bits)
-    return (vbits << shifts).sum(axis=1)
+    return _stream_values(got, values.size, bits, False)
+
+
+def words_written(
+    values: np.ndarray, bits: int, tracks: int, e: np.ndarray, signed: bool = False
+) -> np.ndarray:
+    """``values`` as stored after writing word ``j`` of their stream at misalignment ``e[j]``:
+    it lands on word ``j + e[j]`` (lost off the stream); a word written twice keeps the later
+    write, a word never written reads 0. ``signed``: the values are two's complement."""
+    n = e.size
+    words = _stream_words(values, bits, tracks, n)
+    dst = np.arange(n) + e
+    src = np.flatnonzero((dst >= 0) & (dst < n))
+    # the last writer of each destination: the first occurrence in reversed order
+    _, first = np.unique(dst[src][::-1], return_index=True)
+    last = src[::-1][first]
+    stored = np.zeros_like(words)
+    stored[dst[last]] = words[last]
+    return _stream_values(stored, values.size, bits, signed)
 
 
 # -- the weight stream under faults --------------------------------------------------------
@@ -459,6 +495,7 @@ class FaultModel:
         # widths of a layer's input as read and of its output as written back
         self.in_bits = {lw.name: lw.abits for lw in self.work.compute_layers}
         self.out_bits = {lw.name: lw.out_bits or lw.acc_bits for lw in self.work.compute_layers}
+        self.out_signed = {lw.name: not lw.out_bits for lw in self.work.compute_layers}  # logits
         self.copies = 3 if self.mitigation.tmr_bits else 1
         self.stored = [self._program(c) for c in range(self.copies)]
         # the same words packed into one integer each (track t = bit t): reads are word-wide
@@ -469,7 +506,8 @@ class FaultModel:
         self._runs: dict[str, WordRuns] = {}
         self._dirty: dict[tuple[str, int], np.ndarray] = {}
         self._carry: list[np.ndarray] = []
-        self._act_carry: dict[str, np.ndarray] = {}  # activation stream misalignment per layer
+        # misalignment of the activation region's track, carried from stream to stream
+        self._act_state = np.zeros(0, dtype=np.int64)
         self.cell_hook: FaultHook | None = None
         if config.read > 0 or config.write > 0:
             self.cell_hook = CellFaults(config, self._rng("cell"), self.stats)
@@ -513,7 +551,7 @@ class FaultModel:
             np.zeros((len(images), self.arch.org.mus), dtype=np.int64) for _ in range(self.copies)
         ]
         self.stats.images += len(images)
-        self._act_carry = {}
+        self._act_state = np.zeros(len(images), dtype=np.int64)  # the image is written aligned
 
     def layer_weights(self, name: str, images: np.ndarray) -> np.ndarray | None:
         """(B, positions, O, K) weights each lane reads, or ``None`` if every lane reads them clean."""
@@ -660,47 +698,63 @@ class FaultModel:
 
         The input is a bit stream of ``abits``-bit values packed into words of
         ``tracks`` bits; a round reads the words in order, one shift step
-        before each. A position error persists into the later reads of the
-        layer's rounds (the stream's state is carried from round to round; each
-        layer starts aligned: the write-back before it homes the region), so a
-        read at misalignment ``e`` returns word ``j + e`` (zeros off the
-        stream), until a position check corrects it.
+        before each. A read at misalignment ``e`` returns word ``j + e``
+        (zeros off the stream); the misalignment comes from the streams before
+        (:meth:`_slips`).
         """
         bits, tracks = self.in_bits[name], self.arch.org.mu.tracks
-        per_image = int(np.prod(h.shape[1:]))
-        n = -(-per_image * bits // tracks)  # words in the stream
-        b = len(images)
-        self.stats.act_shift_steps += b * n
-        interval = self.mitigation.check_interval
-        if interval:
-            self.stats.act_checks += b * -(-n // interval)
-        p = self.config.shift
-        start = self._act_carry.get(name, np.zeros(b, dtype=np.int64))
-        if p <= 0:
+        n = -(-int(np.prod(h.shape[1:])) * bits // tracks)  # words in the stream
+        e = self._slips("act_shift", name, images, n, rnd)
+        if e is None:
             return h
-        delta = np.zeros((b, n), dtype=np.int64)
-        li = self.layer_index[name]
-        for bi, img in enumerate(images):
-            k = self._rng("act_shift", int(img), li, rnd).binomial(1, p, n)
-            nz = np.flatnonzero(k)
-            delta[bi, nz] = (
-                2 * self._rng("act_shift", int(img), li, rnd, 1).binomial(1, 0.5, nz.size) - 1
-            )
-            self.stats.act_position_errors += nz.size
-        e, corr = misalignment(delta, start, interval, n)
-        self._act_carry[name] = e[:, -1]
-        self.stats.act_correction_steps += int(corr.sum())
         self.stats.act_misaligned_reads += int(np.count_nonzero(e))
-        if not e.any():
-            return h
         out = h.copy()
         for row in np.flatnonzero(e.any(axis=1)):
             out[row] = words_read(out[row].reshape(-1), bits, tracks, e[row]).reshape(h.shape[1:])
         return out
 
     def write_output(self, name: str, h: np.ndarray, images: np.ndarray) -> np.ndarray:
-        """The layer's (pooled) output as written back to the activation region (write flips)."""
-        return self._flip_activations("act_write", name, h, images, self.out_bits[name], 0)
+        """The layer's (pooled) output as stored in the activation region: write flips, and the
+        write stream's slips (word ``j`` written at misalignment ``e`` lands on ``j + e``)."""
+        bits, tracks = self.out_bits[name], self.arch.org.mu.tracks
+        h = self._flip_activations("act_write", name, h, images, bits, 0)
+        n = -(-int(np.prod(h.shape[1:])) * bits // tracks)
+        e = self._slips("act_write_shift", name, images, n, 0)
+        if e is None:
+            return h
+        self.stats.act_misaligned_writes += int(np.count_nonzero(e))
+        out = h.copy()
+        signed = self.out_signed[name]
+        for row in np.flatnonzero(e.any(axis=1)):
+            flat = out[row].reshape(-1)
+            out[row] = words_written(flat, bits, tracks, e[row], signed).reshape(h.shape[1:])
+        return out
+
+    def _slips(
+        self, kind: str, name: str, images: np.ndarray, n: int, rnd: int
+    ) -> np.ndarray | None:
+        """(B, n) misalignment of the activation track at each of a stream's ``n`` word accesses
+        (one shift step before each), from the state the streams before left; the state moves on.
+        ``None`` without shift faults."""
+        b = len(images)
+        self.stats.act_shift_steps += b * n
+        interval = self.mitigation.check_interval
+        if interval:
+            self.stats.act_checks += b * -(-n // interval)
+        p = self.config.shift
+        if p <= 0 or n == 0:
+            return None
+        delta = np.zeros((b, n), dtype=np.int64)
+        li = self.layer_index[name]
+        for bi, img in enumerate(images):
+            k = self._rng(kind, int(img), li, rnd).binomial(1, p, n)
+            nz = np.flatnonzero(k)
+            delta[bi, nz] = 2 * self._rng(kind, int(img), li, rnd, 1).binomial(1, 0.5, nz.size) - 1
+            self.stats.act_position_errors += nz.size
+        e, corr = misalignment(delta, self._act_state, interval, n)
+        self._act_state = e[:, -1].copy()
+        self.stats.act_correction_steps += int(corr.sum())
+        return e
 
     def _flip_activations(
         self, kind: str, name: str, h: np.ndarray, images: np.ndarray, bits: int, rnd: int
@@ -819,15 +873,20 @@ class FaultModel:
                 shift_steps=corrections / images * (tracks + MARKER_TRACKS),
                 shift_cycles=self.stats.corrections_busiest_pe / images,
             )
-            # the activation streams carry markers too (their reads are off the busiest chain)
-            for lw in self.work.compute_layers:
-                words = -(-lw.input_count * lw.abits // tracks)
+            # the activation streams carry markers too (off the busiest chain): every round
+            # of reads of a layer's input and its write-back
+            for i, lw in enumerate(self.work.layers):
+                if not isinstance(lw, ComputeWork):
+                    continue
+                words = input_words(lw, tracks)
+                written = write_back_words(lw, following_pool(self.work, i), tracks)
                 rounds = self.placement.of(lw.name).rounds
-                checks = rounds * -(-words // m.check_interval)
+                iv = m.check_interval
+                checks = rounds * -(-words // iv) + -(-written // iv)
                 t = t + Tally(
                     bit_reads=checks * MARKER_TRACKS,
                     cmos_gate_ops=checks * COMPARE_GATES,
-                    shift_steps=rounds * words * MARKER_TRACKS,
+                    shift_steps=(rounds * words + written) * MARKER_TRACKS,
                 )
         return MitigationOverhead(m.name, t, storage)
 

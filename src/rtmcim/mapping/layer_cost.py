@@ -115,6 +115,17 @@ class LayerStream:
     other_shift_steps: int  # track-steps of the activation stream and the write-back
 
 
+def input_words(lw: ComputeWork, tracks: int) -> int:
+    """Words of a compute layer's input in the activation region (streamed once per round)."""
+    return math.ceil(lw.input_count * lw.abits / tracks)
+
+
+def write_back_words(lw: ComputeWork, pool: PoolWork | None, tracks: int) -> int:
+    """Words a compute layer writes back: its (pooled) outputs, requantized or raw logits."""
+    out_count = pool.output_count if pool is not None else lw.output_count
+    return math.ceil(out_count * (lw.out_bits or lw.acc_bits) / tracks)
+
+
 def stream_tally(
     lw: ComputeWork, lp: LayerPlacement, arch: Arch, pool: PoolWork | None
 ) -> LayerStream:
@@ -135,8 +146,7 @@ def stream_tally(
 
     # -- activation stream: the input once per round, one word and one step per word
     rounds = lp.rounds
-    in_words = math.ceil(lw.input_count * lw.abits / tracks)
-    a_reads = rounds * in_words
+    a_reads = rounds * input_words(lw, tracks)
     bcast_bits = rounds * lw.positions * lw.reduction * lw.abits
 
     # -- requant (+ReLU) and pooling in CMOS, one unit per bank, then write-back
@@ -146,7 +156,7 @@ def stream_tally(
         rq_gates = outputs * cmos_ops.adder_gates(lw.acc_bits)
     out_count = pool.output_count if pool is not None else outputs
     out_bits = lw.out_bits or lw.acc_bits
-    out_words = math.ceil(out_count * out_bits / tracks)
+    out_words = write_back_words(lw, pool, tracks)
 
     tally = Tally(
         shift_steps=(a_reads + out_words) * tracks,
