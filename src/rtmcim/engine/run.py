@@ -126,9 +126,10 @@ def dot_products_of_blocks(
     outs = [np.empty(c.shape[0] * w.shape[0], dtype=np.int64) for c, w, _ in blocks]
     total = Tally()
     group: list[_Piece] = []
+    lanes = 0  # in the group
 
     def flush() -> None:
-        nonlocal total
+        nonlocal total, lanes
         ws = group[0].ws if len(group) == 1 else np.concatenate([g.ws for g in group], axis=1)
         acts = group[0].acts if len(group) == 1 else np.concatenate([g.acts for g in group], 1)
         acc, t = mac_term_major(
@@ -142,11 +143,13 @@ def dot_products_of_blocks(
         if progress is not None:
             progress(at)
         group.clear()
+        lanes = 0
 
     for piece in pieces:
-        if group and sum(g.lanes for g in group) + piece.lanes > CHUNK_LANES:
+        if group and lanes + piece.lanes > CHUNK_LANES:
             flush()
         group.append(piece)
+        lanes += piece.lanes
     if group:
         flush()
     return [
