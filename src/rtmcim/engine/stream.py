@@ -25,7 +25,6 @@ import numpy as np
 from rtmcim.mapping.arch import Arch
 from rtmcim.mapping.place import LayerPlacement, Placement, place, word_locations
 from rtmcim.mapping.workload import ComputeWork, Workload
-from rtmcim.memory.track import shift_steps_vectorized
 
 IntArray = np.ndarray
 
@@ -141,15 +140,7 @@ def layer_stream(
         parts["j"].append(jj.ravel())
     cat = {k: (np.concatenate(v) if v else np.zeros(0, dtype=np.int64)) for k, v in parts.items()}
     mu, dom = cat["mu"], cat["dom"]
-    steps = shift_steps_vectorized(
-        mu,
-        dom,
-        domains=org.mu.domains,
-        ports=org.mu.ports,
-        port_policy=org.port_policy,
-        update_policy=org.update_policy,
-        offsets=offsets,
-    )
+    steps = org.shift_steps(mu, dom, offsets)
     # MU-major layout: reads of one MU are in time order (a PE's reads are listed in time order)
     order = np.argsort(mu, kind="stable")
     smu, counts = np.unique(mu[order], return_counts=True)

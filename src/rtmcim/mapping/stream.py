@@ -44,7 +44,6 @@ import numpy as np
 from rtmcim.mapping.arch import Arch
 from rtmcim.mapping.place import LayerPlacement, Placement, word_locations
 from rtmcim.mapping.workload import ComputeWork, Workload
-from rtmcim.memory.track import shift_steps_vectorized
 
 
 @functools.lru_cache(maxsize=4096)
@@ -103,15 +102,7 @@ def weight_stream_steps(
             u_loc, d = (unit_b, dom_b) if backward else (unit_l, dom)
             units = (ids[:, None] * mpp + u_loc[None, :]).ravel()
             doms = np.broadcast_to(d, (ids.size, w)).ravel()
-            steps = shift_steps_vectorized(
-                units,
-                doms,
-                domains=org.mu.domains,
-                ports=org.mu.ports,
-                port_policy=org.port_policy,
-                update_policy=org.update_policy,
-                offsets=offsets,
-            )
+            steps = org.shift_steps(units, doms, offsets)
             costs.append(steps.reshape(ids.size, w).sum(axis=1))
             saved.append(offsets.copy())
         nn = n[act]

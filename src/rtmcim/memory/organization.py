@@ -116,6 +116,19 @@ class Organization(Frozen):
     def capacity_bits(self) -> int:
         return self.mus * self.mu.capacity_bits
 
+    def shift_steps(self, unit: Any, domain: Any, offsets: np.ndarray | None = None) -> np.ndarray:
+        """:func:`shift_steps_vectorized` on this organisation's MUs: its geometry and its port
+        and update policies (``offsets``: each MU's offset, updated in place; default home)."""
+        return shift_steps_vectorized(
+            unit,
+            domain,
+            domains=self.mu.domains,
+            ports=self.mu.ports,
+            port_policy=self.port_policy,
+            update_policy=self.update_policy,
+            offsets=offsets,
+        )
+
 
 class MemoryConfig(Frozen):
     """A memory config file: technology preset plus organisation."""
@@ -316,15 +329,7 @@ def expected_random_shift_steps(org: Organization) -> float:
     n = len(states)
     start = np.repeat(np.array(states, dtype=np.int64), g.domains)
     end = start.copy()
-    steps = shift_steps_vectorized(
-        np.arange(start.size),
-        np.tile(np.arange(g.domains), n),
-        domains=g.domains,
-        ports=g.ports,
-        port_policy=org.port_policy,
-        update_policy=org.update_policy,
-        offsets=end,
-    )
+    steps = org.shift_steps(np.arange(start.size), np.tile(np.arange(g.domains), n), end)
     cost = steps.reshape(n, g.domains).mean(axis=1)
     if n == 1:
         return float(cost[0])

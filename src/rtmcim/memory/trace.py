@@ -42,7 +42,6 @@ import numpy.typing as npt
 
 from rtmcim.errors import TraceError
 from rtmcim.memory.organization import Memory, Organization, access_tallies, leakage_mw
-from rtmcim.memory.track import shift_steps_vectorized
 from rtmcim.tally import Tally
 from rtmcim.tech import Cost, price
 
@@ -198,15 +197,7 @@ def run_trace(mem: Memory, acc: Accesses, *, wrap: bool = False) -> TraceResult:
     """Replay ``acc`` on ``mem`` (every MU starts at home) and count events."""
     org, tech = mem.org, mem.tech
     loc = map_addresses(org, acc, wrap=wrap)
-    steps = shift_steps_vectorized(
-        loc.mu_global,
-        loc.domain,
-        domains=org.mu.domains,
-        ports=org.mu.ports,
-        port_policy=org.port_policy,
-        update_policy=org.update_policy,
-        offsets=np.zeros(org.mus, dtype=np.int64),
-    )
+    steps = org.shift_steps(loc.mu_global, loc.domain, np.zeros(org.mus, dtype=np.int64))
     n = len(acc)
     writes = int(np.count_nonzero(acc.is_write))
     reads = n - writes
