@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from workloads import lenet_work
 
 from rtmcim.baselines import (
     DEFAULT_BUFFER_BYTES,
@@ -33,25 +34,9 @@ from rtmcim.mapping import arch_from_dict, evaluate_workload, load_arch, place
 from rtmcim.mapping.arch import Arch
 from rtmcim.mapping.layer_cost import dot_product_tally
 from rtmcim.mapping.stream import pe_outputs
-from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload
+from rtmcim.mapping.workload import ComputeWork, Workload
 from rtmcim.memory.organization import area_breakdown
 from rtmcim.tech import ENERGY_CLASSES, latency_ns, load_tech, price
-
-
-def lenet_work(bits: int = 8) -> Workload:
-    """LeNet-5 as tests/unit/mapping/test_mapping.py builds it."""
-    return Workload(
-        "lenet5",
-        (
-            ComputeWork("conv1", "conv", 1, 28, 28, 6, 5, 5, 1, 2, bits, bits, bits, True),
-            PoolWork("pool1", "max", 6, 28, 28, 2, 2, bits),
-            ComputeWork("conv2", "conv", 6, 14, 14, 16, 5, 5, 1, 0, bits, bits, bits, True),
-            PoolWork("pool2", "max", 16, 10, 10, 2, 2, bits),
-            ComputeWork("fc1", "fc", 400, 1, 1, 120, 1, 1, 1, 0, bits, bits, bits, True),
-            ComputeWork("fc2", "fc", 120, 1, 1, 84, 1, 1, 1, 0, bits, bits, bits, True),
-            ComputeWork("fc3", "fc", 84, 1, 1, 10, 1, 1, 1, 0, bits, bits, 0, False),
-        ),
-    )
 
 
 def arch_variant(memory: dict[str, Any] | None = None, **compute: object) -> Arch:

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from workloads import lenet_work
 
 from rtmcim.errors import CapacityError, ConfigError
 from rtmcim.mapping import arch_from_dict, evaluate_workload, load_arch, place
+from rtmcim.mapping.arch import Arch
 from rtmcim.mapping.layer_cost import dot_product_tally
-from rtmcim.mapping.place import word_locations
+from rtmcim.mapping.place import LayerPlacement, word_locations
 from rtmcim.mapping.stream import (
     pe_passes,
     weight_stream_steps,
     workload_stream_steps,
     workload_stream_steps_many,
 )
-from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload
+from rtmcim.mapping.workload import ComputeWork, Workload
 from rtmcim.memory.track import Track
 
 
@@ -43,21 +46,6 @@ def conv(
     return ComputeWork(name, "conv", c, hw, hw, o, k, k, 1, 0, bits, bits, bits, True)
 
 
-def lenet_work(bits: int = 8) -> Workload:
-    return Workload(
-        "lenet5",
-        (
-            ComputeWork("conv1", "conv", 1, 28, 28, 6, 5, 5, 1, 2, bits, bits, bits, True),
-            PoolWork("pool1", "max", 6, 28, 28, 2, 2, bits),
-            ComputeWork("conv2", "conv", 6, 14, 14, 16, 5, 5, 1, 0, bits, bits, bits, True),
-            PoolWork("pool2", "max", 16, 10, 10, 2, 2, bits),
-            ComputeWork("fc1", "fc", 400, 1, 1, 120, 1, 1, 1, 0, bits, bits, bits, True),
-            ComputeWork("fc2", "fc", 120, 1, 1, 84, 1, 1, 1, 0, bits, bits, bits, True),
-            ComputeWork("fc3", "fc", 84, 1, 1, 10, 1, 1, 1, 0, bits, bits, 0, False),
-        ),
-    )
-
-
 def brute_force_steps(arch_data: dict[str, object], lw: ComputeWork) -> np.ndarray:
     """Walk every pass of every PE one access at a time on scalar Track models."""
     return np.array(brute_force_workload(arch_data, Workload("w", (lw,)))[0], dtype=np.int64)
@@ -80,6 +68,25 @@ def test_weight_stream_steps_equal_a_brute_force_walk(
     assert fast.tolist() == brute_force_steps(data, lw).tolist()
 
 
+def pe_word_visits(
+    lp: LayerPlacement, lw: ComputeWork, arch: Arch, snake: bool
+) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """Every pass of every PE over its filter words, round by round, PE by PE, in the order
+    the PE reads them (odd passes backwards under snake): (PE, PE-local MU and domain of each
+    word)."""
+    passes = pe_passes(lp, lw, arch.pes)
+    for r in range(lp.rounds):
+        for pe in range(arch.pes):
+            for k in range(int(passes[r, pe])):
+                u, d = word_locations(
+                    lp.first_word + r * lp.words_per_filter,
+                    lp.words_per_filter,
+                    arch,
+                    reverse=snake and k % 2 == 1,
+                )
+                yield pe, u, d
+
+
 def brute_force_workload(arch_data: dict[str, object], work: Workload) -> list[list[int]]:
     """Every pass of every PE of every layer on scalar Track models that persist across layers."""
     arch = arch_from_dict(arch_data)
@@ -93,19 +100,10 @@ def brute_force_workload(arch_data: dict[str, object], work: Workload) -> list[l
     out = []
     for lw in work.compute_layers:
         lp = placement.of(lw.name)
-        passes = pe_passes(lp, lw, arch.pes)
         steps = [0] * arch.pes
-        for r in range(lp.rounds):
-            for pe in range(arch.pes):
-                for k in range(int(passes[r, pe])):
-                    u, d = word_locations(
-                        lp.first_word + r * lp.words_per_filter,
-                        lp.words_per_filter,
-                        arch,
-                        reverse=snake and k % 2 == 1,
-                    )
-                    for uu, dd in zip(u, d, strict=True):
-                        steps[pe] += tracks[pe * arch.mus_per_pe + int(uu)].access(int(dd))
+        for pe, u, d in pe_word_visits(lp, lw, arch, snake):
+            for uu, dd in zip(u, d, strict=True):
+                steps[pe] += tracks[pe * arch.mus_per_pe + int(uu)].access(int(dd))
         out.append(steps)
     return out
 
@@ -258,19 +256,10 @@ def test_weight_stream_steps_agree_with_the_trace_runner(layout: str) -> None:
     arch = arch_from_dict(data)
     lw = conv(o=5, c=3, hw=5, k=3, bits=4)
     lp = place(Workload("w", (lw,)), arch).layers[0]
-    passes = pe_passes(lp, lw, arch.pes)
     words: list[int] = []
-    for r in range(lp.rounds):
-        for pe in range(arch.pes):
-            for k in range(int(passes[r, pe])):
-                u, d = word_locations(
-                    lp.first_word + r * lp.words_per_filter,
-                    lp.words_per_filter,
-                    arch,
-                    reverse=layout == "snake" and k % 2 == 1,
-                )
-                # trace address map: global MU = word // domains, domain = word % domains
-                words += ((pe * arch.mus_per_pe + u) * arch.org.mu.domains + d).tolist()
+    for pe, u, d in pe_word_visits(lp, lw, arch, layout == "snake"):
+        # trace address map: global MU = word // domains, domain = word % domains
+        words += ((pe * arch.mus_per_pe + u) * arch.org.mu.domains + d).tolist()
     mem = memory_from_dict({"organization": data["memory"]})
     acc = Accesses(
         np.zeros(len(words), dtype=bool), np.array(words, dtype=np.int64) * word_bytes(mem.org)

@@ -6,29 +6,13 @@ import itertools
 import math
 
 import pytest
+from workloads import lenet_work
 
 from rtmcim.errors import RtmcimError
 from rtmcim.explore.objectives import metrics, point_metrics
 from rtmcim.explore.space import build_arch
 from rtmcim.mapping import evaluate_workload, load_arch
 from rtmcim.mapping.batch import evaluate_points
-from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload
-
-
-def lenet(bits: int) -> Workload:
-    return Workload(
-        "lenet5",
-        (
-            ComputeWork("conv1", "conv", 1, 28, 28, 6, 5, 5, 1, 2, bits, bits, bits, True),
-            PoolWork("pool1", "max", 6, 28, 28, 2, 2, bits),
-            ComputeWork("conv2", "conv", 6, 14, 14, 16, 5, 5, 1, 0, bits, bits, bits, True),
-            PoolWork("pool2", "max", 16, 10, 10, 2, 2, bits),
-            ComputeWork("fc1", "fc", 400, 1, 1, 120, 1, 1, 1, 0, bits, bits, bits, True),
-            ComputeWork("fc2", "fc", 120, 1, 1, 84, 1, 1, 1, 0, bits, bits, bits, True),
-            ComputeWork("fc3", "fc", 84, 1, 1, 10, 1, 1, 1, 0, bits, bits, 0, False),
-        ),
-    )
-
 
 SWEEP = {
     "memory.mu.domains": [32, 64],
@@ -52,7 +36,7 @@ def points(stride: int) -> list[dict[str, object]]:
 
 @pytest.mark.parametrize("bits", [8, 4])
 def test_batch_equals_evaluate_workload_point_by_point(bits: int) -> None:
-    work = lenet(bits)
+    work = lenet_work(bits)
     base = load_arch("default")
     archs = [build_arch(base, hp) for hp in points(stride=13)]
     pc = evaluate_points(work, archs)
@@ -74,7 +58,7 @@ def test_batch_equals_evaluate_workload_point_by_point(bits: int) -> None:
 
 
 def test_batch_of_one_point_is_the_default_design() -> None:
-    work = lenet(8)
+    work = lenet_work(8)
     arch = load_arch("default")
     pc = evaluate_points(work, [arch])
     ev = evaluate_workload(work, arch)
