@@ -25,28 +25,32 @@ from typing import Any
 
 EVENT_FIELDS: tuple[str, ...] = (
     "shift_steps",  # track-steps: one track moved by one domain (memory array)
-    "bit_reads",  # bits sensed through an array access port (MTJ read, with array periphery)
-    "bit_writes",  # bits written through an array access port (MTJ write, with array periphery)
+    "bit_reads",  # bits read through the subarray periphery (decoder, bitline, mux, sense amp)
+    "bit_writes",  # bits written through the subarray periphery
     "cell_shift_steps",  # track-steps of a compute cell's own operand/result tracks
-    "cell_bit_reads",  # bits sensed at a compute cell's own port (no decoder, no array bitline)
-    "cell_bit_writes",  # bits written at a compute cell's own port
+    "cell_bit_reads",  # bits sensed at a port by the sense amplifier beside a PE (local path)
+    "cell_bit_writes",  # bits written at a port by the driver beside a PE (local path)
     "lim_evals",  # logic-in-memory evaluations (one PCSA pre-charge/evaluate)
     "cmos_gate_ops",  # switching operations of 2-input CMOS gate equivalents
     "latch_updates",  # bits stored into CMOS latches (carry, partial results)
     "bus_bit_mm",  # bits moved times millimetres of wire
-    "sram_bit_accesses",  # bits read from or written to SRAM buffers (baselines)
+    "sram_bit_reads",  # bits read from SRAM buffers (baselines)
+    "sram_bit_writes",  # bits written to SRAM buffers (baselines)
     "dram_bit_accesses",  # bits read from or written to off-chip DRAM (baselines)
 )
 
 CYCLE_FIELDS: tuple[str, ...] = (
-    "shift_cycles",
-    "read_cycles",
-    "write_cycles",
+    "shift_cycles",  # memory MU shift steps
+    "read_cycles",  # word reads through the subarray periphery
+    "write_cycles",  # word writes through the subarray periphery
+    "cell_shift_cycles",  # shift steps of a compute cell's own tracks
+    "cell_read_cycles",  # word reads on the local path beside a PE
+    "cell_write_cycles",  # word writes on the local path beside a PE
     "lim_cycles",
     "cmos_cycles",
     "bus_cycles",
     "clock_cycles",  # system-clock cycles of pipelined CMOS datapaths (one op per cycle)
-    "sram_cycles",
+    "sram_cycles",  # SRAM accesses on the critical path (writes; reads are pipelined)
     "dram_cycles",
 )
 
@@ -65,11 +69,15 @@ class Tally:
     cmos_gate_ops: float = 0
     latch_updates: float = 0
     bus_bit_mm: float = 0
-    sram_bit_accesses: float = 0
+    sram_bit_reads: float = 0
+    sram_bit_writes: float = 0
     dram_bit_accesses: float = 0
     shift_cycles: float = 0
     read_cycles: float = 0
     write_cycles: float = 0
+    cell_shift_cycles: float = 0
+    cell_read_cycles: float = 0
+    cell_write_cycles: float = 0
     lim_cycles: float = 0
     cmos_cycles: float = 0
     bus_cycles: float = 0

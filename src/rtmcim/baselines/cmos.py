@@ -237,7 +237,8 @@ def compute_layer_tally(
     events = mac_tally(lw) * lw.macs + Tally(
         cmos_gate_ops=requant_gates(lw),
         latch_updates=act_bits,  # line buffer
-        sram_bit_accesses=weight_bits + act_bits + out_bits + spill_bits,
+        sram_bit_reads=weight_bits + act_bits,
+        sram_bit_writes=out_bits + spill_bits,  # outputs, and DRAM weights staged in
         dram_bit_accesses=spill_bits,
         bus_bit_mm=(weight_bits + bcast_bits + out_bits) * bus_mm,
     )
@@ -281,10 +282,10 @@ def cmos_baseline(
                 sram_word_bits,
                 dram_access_bits,
             )
-            rows.append(priced_row(lw.name, lw.kind, lw.macs, t, tech, leak))
+            rows.append(priced_row(lw.name, lw.kind, lw.macs, t, arch.prices, leak))
         else:
             t = pool_layer_cost(lw, arch, 0.0).tally
-            rows.append(priced_row(lw.name, "pool", 0, t, tech, leak))
+            rows.append(priced_row(lw.name, "pool", 0, t, arch.prices, leak))
     cl = work.compute_layers
     macs = sum(lw.macs for lw in cl)
     gate_pj = sum(lw.macs * layer_mac_unit(lw).gates for lw in cl) * tech.cmos.gate_energy_pj

@@ -153,10 +153,10 @@ def near_memory_baseline(work: Workload, arch: Arch) -> BaselineResult:
             t = compute_layer_tally(
                 lw, placement.of(lw.name), arch, offsets, following_pool(work, i), mac_mm
             )
-            rows.append(priced_row(lw.name, lw.kind, lw.macs, t, tech, leak))
+            rows.append(priced_row(lw.name, lw.kind, lw.macs, t, arch.prices, leak))
         else:
             t = pool_layer_cost(lw, arch, 0.0).tally
-            rows.append(priced_row(lw.name, "pool", 0, t, tech, leak))
+            rows.append(priced_row(lw.name, "pool", 0, t, arch.prices, leak))
     return BaselineResult(
         name="near_memory",
         description=(

@@ -16,7 +16,7 @@ from typing import Any
 from rtmcim.mapping.layer_cost import Evaluation
 from rtmcim.mapping.metrics import PerInference
 from rtmcim.tally import Tally
-from rtmcim.tech import Tech, price
+from rtmcim.tech import PriceSource, price
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,10 @@ class LayerRow:
 
 
 def priced_row(
-    name: str, kind: str, macs: int, tally: Tally, tech: Tech, leakage_mw: float
+    name: str, kind: str, macs: int, tally: Tally, prices: PriceSource, leakage_mw: float
 ) -> LayerRow:
-    """Price a layer's tally with ``tech``; leakage is charged over the layer's latency."""
-    cost = price(tally, tech, leakage_mw=leakage_mw)
+    """Price a layer's tally with ``prices``; leakage is charged over the layer's latency."""
+    cost = price(tally, prices, leakage_mw=leakage_mw)
     return LayerRow(name, kind, macs, tally, cost.latency_ns, cost.energy_pj)
 
 

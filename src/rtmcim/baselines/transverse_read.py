@@ -129,14 +129,13 @@ def transverse_read_baseline(
     if rtm is not None and (rtm.workload != work or rtm.arch != arch):
         raise ValueError("rtm must be the evaluation of this workload on this arch")
     ev = rtm if rtm is not None else evaluate_workload(work, arch)
-    tech = arch.tech
     leak = leakage_mw(work, arch)
     by_name = {lw.name: lw for lw in work.compute_layers}
     rows: list[LayerRow] = []
     for lc in ev.layers:
         lw = by_name.get(lc.name)
         t = pirm_layer_tally(lw, lc, ev) if lw is not None else lc.tally
-        rows.append(priced_row(lc.name, lc.kind, lc.macs, t, tech, leak))
+        rows.append(priced_row(lc.name, lc.kind, lc.macs, t, arch.prices, leak))
     return BaselineResult(
         name="transverse_read",
         description=(

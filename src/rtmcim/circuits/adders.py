@@ -70,7 +70,9 @@ class FullAdder(Adder):
         return False
 
     def _cost(self, bits: int, signed: bool) -> Tally:
-        return Tally(lim_evals=2, lim_cycles=1, latch_updates=1, cell_bit_writes=1, write_cycles=1)
+        return Tally(
+            lim_evals=2, lim_cycles=1, latch_updates=1, cell_bit_writes=1, cell_write_cycles=1
+        )
 
     def _footprint(self, bits: int) -> Footprint:
         # 2 PCSAs (XOR3, MAJ3) + 1 carry latch; a, b and sum each one domain under one port.
@@ -95,7 +97,7 @@ class RippleCarryAdder(Adder):
     def _cost(self, bits: int, signed: bool) -> Tally:
         n = bits
         return Tally(
-            lim_evals=2 * n, lim_cycles=n, latch_updates=n, cell_bit_writes=n, write_cycles=1
+            lim_evals=2 * n, lim_cycles=n, latch_updates=n, cell_bit_writes=n, cell_write_cycles=1
         )
 
     def _footprint(self, bits: int) -> Footprint:
@@ -126,9 +128,9 @@ class BitSerialAdder(Adder):
             lim_cycles=n,
             latch_updates=n,
             cell_bit_writes=n,
-            write_cycles=n,
+            cell_write_cycles=n,
             cell_shift_steps=3 * n,
-            shift_cycles=n,
+            cell_shift_cycles=n,
         )
 
     def _footprint(self, bits: int) -> Footprint:
@@ -197,7 +199,7 @@ class CarrySaveAdder(Adder):
 
     def _cost(self, bits: int, signed: bool) -> Tally:
         n = bits
-        return Tally(lim_evals=2 * n, lim_cycles=1, cell_bit_writes=2 * n, write_cycles=1)
+        return Tally(lim_evals=2 * n, lim_cycles=1, cell_bit_writes=2 * n, cell_write_cycles=1)
 
     def _footprint(self, bits: int) -> Footprint:
         # 2 PCSAs per bit, no latch (carries go to RTM); 3 input and 2 output words

@@ -27,7 +27,7 @@ from rtmcim.circuits.bitplanes import (
 from rtmcim.circuits.logic import Evaluator, FaultHook
 from rtmcim.errors import ConfigError
 from rtmcim.tally import Tally
-from rtmcim.tech import Tech, latency_ns, price
+from rtmcim.tech import PriceSource, Tech, latency_ns, price
 
 Kind = Literal["adder", "multiplier", "mac"]
 
@@ -157,11 +157,13 @@ class Cell(ABC):
     def footprint(self, bits: int) -> Footprint:
         return self._footprint(check_bits(bits, self.max_bits))
 
-    def latency_ns(self, tech: Tech, bits: int, signed: bool | None = None) -> float:
-        return latency_ns(self.cost(bits, signed), tech)
+    def latency_ns(self, prices: PriceSource, bits: int, signed: bool | None = None) -> float:
+        """Latency of one operation under ``prices`` (a price table, or a per-event preset)."""
+        return latency_ns(self.cost(bits, signed), prices)
 
-    def energy_pj(self, tech: Tech, bits: int, signed: bool | None = None) -> float:
-        return price(self.cost(bits, signed), tech).total_energy_pj
+    def energy_pj(self, prices: PriceSource, bits: int, signed: bool | None = None) -> float:
+        """Energy of one operation under ``prices`` (a price table, or a per-event preset)."""
+        return price(self.cost(bits, signed), prices).total_energy_pj
 
     # -- for subclasses -----------------------------------------------------------------
 

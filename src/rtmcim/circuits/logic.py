@@ -58,9 +58,9 @@ _EVENT_FIELDS = (
 _CYCLE_OF = {
     "lim_evals": "lim_cycles",
     "cmos_gate_ops": "cmos_cycles",
-    "cell_bit_reads": "read_cycles",
-    "cell_bit_writes": "write_cycles",
-    "cell_shift_steps": "shift_cycles",
+    "cell_bit_reads": "cell_read_cycles",
+    "cell_bit_writes": "cell_write_cycles",
+    "cell_shift_steps": "cell_shift_cycles",
 }
 
 
@@ -216,15 +216,15 @@ class Evaluator:
         """Shift ``tracks`` tracks per lane by ``steps`` domains (``steps`` shift cycles)."""
         self._events["cell_shift_steps"] += tracks * steps * self.lanes
         if self._block is None:
-            self._cycles["shift_cycles"] += steps
-        elif "shift_cycles" not in self._block:
-            self._block.add("shift_cycles")
-            self._cycles["shift_cycles"] += steps
+            self._cycles["cell_shift_cycles"] += steps
+        elif "cell_shift_cycles" not in self._block:
+            self._block.add("cell_shift_cycles")
+            self._cycles["cell_shift_cycles"] += steps
 
     def shift_lanes(self, track_steps: int, cycles: int) -> None:
         """Data-dependent shifting: ``track_steps`` summed over lanes, ``cycles`` on the path."""
         self._events["cell_shift_steps"] += track_steps
-        self._cycles["shift_cycles"] += cycles
+        self._cycles["cell_shift_cycles"] += cycles
 
     def latch(self, planes: int, active: Mask | None = None) -> None:
         """Store ``planes`` bits per lane into CMOS latches (no cycle: hidden in the evaluation)."""

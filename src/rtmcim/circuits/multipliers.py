@@ -112,9 +112,9 @@ class ShiftAddMultiplier(Multiplier):
             lim_cycles=n * (1 + n + 1),
             latch_updates=n * (n + 1),
             cell_bit_writes=n * (n + 2),
-            write_cycles=n,
+            cell_write_cycles=n,
             cell_shift_steps=2 * n,
-            shift_cycles=n,
+            cell_shift_cycles=n,
         )
 
     def _footprint(self, bits: int) -> Footprint:
@@ -201,16 +201,16 @@ class BoothRadix2Multiplier(Multiplier):
         d, m = _booth_widths(bits, a_signed, b_signed)
         return d * Tally(
             cell_bit_reads=2,
-            read_cycles=1,
+            cell_read_cycles=1,
             cmos_gate_ops=1,
             cmos_cycles=1,
             lim_evals=m + 2 * (m + 1),
             lim_cycles=1 + (m + 1),
             latch_updates=m + 1,
             cell_bit_writes=m + 2,
-            write_cycles=1,
+            cell_write_cycles=1,
             cell_shift_steps=2,
-            shift_cycles=1,
+            cell_shift_cycles=1,
         )
 
     def _footprint(self, bits: int) -> Footprint:
@@ -278,16 +278,16 @@ class BoothRadix4Multiplier(Multiplier):
         digits = (d + 1) // 2
         return digits * Tally(
             cell_bit_reads=3,
-            read_cycles=1,
+            cell_read_cycles=1,
             cmos_gate_ops=4,
             cmos_cycles=3,
             lim_evals=(m + 1) + 2 * (m + 2),
             lim_cycles=1 + (m + 2),
             latch_updates=m + 2,
             cell_bit_writes=m + 4,
-            write_cycles=1,
+            cell_write_cycles=1,
             cell_shift_steps=4,
-            shift_cycles=2,
+            cell_shift_cycles=2,
         )
 
     def _footprint(self, bits: int) -> Footprint:
@@ -398,7 +398,7 @@ class WallaceMultiplier(Multiplier):
             lim_evals=n * n + 2 * fas,
             lim_cycles=1 + len(plan),
             cell_bit_writes=n * n + 2 * fas,
-            write_cycles=1 + len(plan),
+            cell_write_cycles=1 + len(plan),
         )
         # the final adder is 2n bits wide, past the adder cell's own 32-bit range check
         return tree + RippleCarryAdder()._cost(2 * n, False)
@@ -451,9 +451,9 @@ class LutMultiplier(Multiplier):
         far = (1 << n) - 1
         return Tally(
             cell_bit_reads=2 * n + 2 * n,
-            read_cycles=2,
+            cell_read_cycles=2,
             cell_shift_steps=2 * n * 2 * far,
-            shift_cycles=2 * far,
+            cell_shift_cycles=2 * far,
         )
 
     def _footprint(self, bits: int) -> Footprint:

@@ -19,9 +19,10 @@ A cell (:class:`rtmcim.circuits.cell.Cell`) has
   evaluation and read (see :mod:`rtmcim.circuits.logic`);
 * ``cost(bits, signed=None) -> Tally``: events and critical-path cycles of
   one operation (``signed=None``: signed if the cell supports it);
-* ``area_um2(tech, bits) -> float``; ``latency_ns(tech, bits)`` and
-  ``energy_pj(tech, bits)`` price ``cost`` with :func:`rtmcim.tech.latency_ns`
-  and :func:`rtmcim.tech.price`.
+* ``area_um2(tech, bits) -> float``; ``latency_ns(prices, bits)`` and
+  ``energy_pj(prices, bits)`` price ``cost`` with :func:`rtmcim.tech.latency_ns`
+  and :func:`rtmcim.tech.price` (``prices``: a :class:`rtmcim.tech.Prices` table,
+  e.g. ``rtmcim.memory.prices_for(tech, org)``, or a per-event preset).
 
 Results: adders wrap modulo ``2**bits`` (see :mod:`rtmcim.circuits.adders`);
 the full adder returns ``a + b`` (sum and carry); multipliers return the

@@ -146,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
         "integers_identical": exact,
     }
     if faulty:
-        over = price(run.overhead.tally, arch.tech, leakage_mw=ev.leakage_mw)
+        over = price(run.overhead.tally, arch.prices, leakage_mw=ev.leakage_mw)
         summ.update(
             {
                 "faults": str(faults),

@@ -1123,7 +1123,7 @@ def sweep_point(
     run = run_with_faults(graph, x, arch, cfg, mitigation, seed)
     pred = run.result.predictions
     ev = evaluate_workload(workload_from_graph(graph), arch)
-    over = price(run.overhead.tally, arch.tech, leakage_mw=ev.leakage_mw)
+    over = price(run.overhead.tally, arch.prices, leakage_mw=ev.leakage_mw)
     n = len(pred)
     return SweepPoint(
         kind,

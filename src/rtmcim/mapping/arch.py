@@ -36,7 +36,8 @@ from rtmcim import yamlio
 from rtmcim.config import Frozen, validate
 from rtmcim.errors import ConfigError
 from rtmcim.memory.organization import Organization
-from rtmcim.tech import DEFAULT_PRESET, Tech, load_tech
+from rtmcim.memory.pricing import prices_for
+from rtmcim.tech import DEFAULT_PRESET, Prices, Tech, load_tech
 
 Placement = Literal["mu", "subarray", "bank"]
 WordLayout = Literal["bit_parallel", "bit_serial"]
@@ -116,6 +117,11 @@ class Arch:
     @property
     def org(self) -> Organization:
         return self.config.memory
+
+    @property
+    def prices(self) -> Prices:
+        """What one event of each kind costs on this arch's memory (cached per organisation)."""
+        return prices_for(self.tech, self.config.memory)
 
     @property
     def compute(self) -> ComputeConfig:

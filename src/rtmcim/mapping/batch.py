@@ -18,8 +18,9 @@ leakage and area            organisation; one PE: multiplier, adder
 same functions :func:`~rtmcim.mapping.layer_cost.evaluate_workload` uses, and
 solves the weight-stream shift counts of all distinct geometries in one set of
 arrays (:func:`~rtmcim.mapping.stream.workload_stream_steps_many`), and
-prices all points at once (:func:`rtmcim.tech.price.price_arrays`: one matrix
-product for energy by class, one for latency). Its figures equal
+prices all points at once (:func:`rtmcim.tech.price.price_arrays` of each
+organisation's price table: one matrix product for energy by class, one for
+latency). Its figures equal
 ``evaluate_workload``'s point by point (tests hold them equal); a point that
 does not fit, or whose cell cannot run the bits, gets the error
 ``evaluate_workload`` would raise, as text.
@@ -55,7 +56,7 @@ from rtmcim.memory.organization import (
     leakage_mw,
 )
 from rtmcim.tally import CYCLE_FIELDS, EVENT_FIELDS, Tally
-from rtmcim.tech import ENERGY_CLASSES, Tech
+from rtmcim.tech import ENERGY_CLASSES, Prices, Tech
 from rtmcim.tech.price import price_arrays
 
 FIELDS = EVENT_FIELDS + CYCLE_FIELDS
@@ -189,7 +190,8 @@ def evaluate_points(work: Workload, archs: Sequence[Arch]) -> PointCosts:
     route = np.zeros(n)  # bus route length, mm
     leak = np.zeros(n)
     scalars = np.full((n, 5), np.nan)  # area, PEs, bank area, array efficiency, capacity
-    by_tech: dict[int, list[int]] = {}
+    by_prices: dict[int, list[int]] = {}  # points priced by one table (one per organisation)
+    tables: dict[int, Prices] = {}
     for i, arch in enumerate(archs):
         org, comp, tech = arch.org, arch.compute, arch.tech
         mu, t_id = org.mu, id(tech)
@@ -216,7 +218,9 @@ def evaluate_points(work: Workload, archs: Sequence[Arch]) -> PointCosts:
         idx[i] = (s_row, c_row, w_row)
         route[i] = bus_len
         scalars[i] = (area, arch.pes, ab.bank_um2, ab.array_efficiency, org.capacity_bits)
-        by_tech.setdefault(t_id, []).append(i)
+        table = arch.prices
+        tables[id(table)] = table
+        by_prices.setdefault(id(table), []).append(i)
 
     # the weight-stream shift steps of every distinct geometry, solved together
     solved = workload_stream_steps_many(problems)
@@ -236,9 +240,8 @@ def evaluate_points(work: Workload, archs: Sequence[Arch]) -> PointCosts:
 
     energy = np.full((n, n_layers, len(ENERGY_CLASSES)), np.nan)
     latency = np.full((n, n_layers), np.nan)
-    techs = {id(a.tech): a.tech for a in archs}
-    for t_id, pts in by_tech.items():
-        e_mat, l_vec = price_arrays(techs[t_id])
+    for p_id, pts in by_prices.items():
+        e_mat, l_vec = price_arrays(tables[p_id])
         latency[pts] = tallies[pts] @ l_vec
         energy[pts] = tallies[pts] @ e_mat
         energy[pts, :, _LEAK] = leak[pts, None] * latency[pts]

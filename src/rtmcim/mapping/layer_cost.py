@@ -6,12 +6,15 @@ For each compute layer (weight-stationary, DESIGN.md 1.3) the tally counts:
   ``rtmcim.circuits.mac.mac_cost(n, K)`` with ``n = max(wbits, abits)``
   (signed weights, unsigned activations);
 * **weight stream**: each output position walks the filter's words once; a
-  word read per word, and the shift steps the layout and the port count cause,
-  counted exactly for every PE (:mod:`rtmcim.mapping.stream`);
+  word read per word on the *local path* (the sense amplifiers beside the PE
+  sense the word at the ports of the MUs it owns: no decoder, no H-tree; the
+  MAC cell computes on that word, so it is one access, not an array read plus
+  a cell read: DESIGN.md 1.3), and the shift steps the layout and the port
+  count cause, counted exactly for every PE (:mod:`rtmcim.mapping.stream`);
 * **activations**: the layer's input is streamed once per round of filters
-  from the activation region (one word read and one shift step per word, a
-  streaming read), held in a CMOS line buffer (latch updates) and broadcast to
-  the PEs over the H-tree (bus bit-mm);
+  from the activation region through the subarray periphery (one word read
+  and one shift step per word, a streaming read), held in a CMOS line buffer
+  (latch updates) and broadcast to the PEs over the H-tree (bus bit-mm);
 * **requantization** (bias, multiply, round, clamp incl. ReLU) and pooling in
   CMOS periphery, one unit per bank, one output per clock;
 * **write-back** of the (pooled) outputs to the activation region.
@@ -19,7 +22,7 @@ For each compute layer (weight-stationary, DESIGN.md 1.3) the tally counts:
 Latency: PEs run in parallel; the busiest PE's chain (its dot products, word
 reads and shifts, one after another: no overlap of fetch and compute is
 assumed) plus the write-back, spread over banks. The tally's cycle fields
-hold exactly that chain, so ``latency_ns(tally, tech)`` is the layer latency
+hold exactly that chain, so ``latency_ns(tally, arch.prices)`` is the layer latency
 under any technology, and re-pricing never re-maps.
 
 A layer's tally is the sum of two parts that depend on different choices:
@@ -141,7 +144,7 @@ def stream_tally(
     busiest = int(np.argmax(per_pe_outputs))
     busiest_outputs = int(per_pe_outputs[busiest])
 
-    # -- weight stream: one word read per word per pass
+    # -- weight stream: one local word read per word per pass
     w_reads = int(per_pe_outputs.sum()) * lp.words_per_filter
 
     # -- activation stream: the input once per round, one word and one step per word
@@ -160,13 +163,14 @@ def stream_tally(
 
     tally = Tally(
         shift_steps=(a_reads + out_words) * tracks,
-        bit_reads=(w_reads + a_reads) * tracks,
+        bit_reads=a_reads * tracks,
+        cell_bit_reads=w_reads * tracks,
         bit_writes=out_words * tracks,
         cmos_gate_ops=rq_gates,
         latch_updates=rounds * lw.input_count * lw.abits,
         bus_bit_mm=bcast_bits + out_count * out_bits,  # x route length in memory_tally
         shift_cycles=math.ceil(out_words / banks),
-        read_cycles=busiest_outputs * lp.words_per_filter,
+        cell_read_cycles=busiest_outputs * lp.words_per_filter,
         write_cycles=math.ceil(out_words / banks),
         clock_cycles=math.ceil(outputs / banks),
     )
@@ -213,8 +217,8 @@ def compute_layer_cost(
     tracks = arch.org.mu.tracks
     tally = memory_tally(ls, steps_pe, bus_len, tracks)
     tally = tally + compute_tally(dot, ls.outputs, ls.busiest_outputs)
-    lat = latency_ns(tally, arch.tech)
-    cost = price(tally, arch.tech, leakage_mw=leakage_mw, latency=lat)
+    lat = latency_ns(tally, arch.prices)
+    cost = price(tally, arch.prices, leakage_mw=leakage_mw, latency=lat)
     return LayerCost(
         name=lw.name,
         kind=lw.kind,
@@ -237,8 +241,8 @@ def pool_tally(pw: PoolWork, banks: int) -> Tally:
 
 def pool_layer_cost(pw: PoolWork, arch: Arch, leakage_mw: float) -> LayerCost:
     tally = pool_tally(pw, arch.org.banks)
-    lat = latency_ns(tally, arch.tech)
-    cost = price(tally, arch.tech, leakage_mw=leakage_mw, latency=lat)
+    lat = latency_ns(tally, arch.prices)
+    cost = price(tally, arch.prices, leakage_mw=leakage_mw, latency=lat)
     return LayerCost(pw.name, "pool", 0, tally, Tally(), lat, cost.energy_pj, 1.0, 0.0, 0)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from rtmcim.nn.intgraph import ConvLayer, IntGraph, LinearLayer, PoolLayer
+from rtmcim.nn.spec import ConvBlock, NetSpec, check_shapes
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,3 +206,56 @@ def workload_from_graph(graph: IntGraph, name: str | None = None) -> Workload:
             kind: Literal["max", "avg"] = "max" if lay.kind == "max" else "avg"
             layers.append(PoolWork(lay.name, kind, c, h, w, lay.size, lay.size, prev_bits))
     return Workload(name or str(graph.meta.get("model", "model")), tuple(layers))
+
+
+def workload_from_spec(
+    spec: NetSpec,
+    in_shape: tuple[int, int, int],
+    classes: int,
+    wbits: int,
+    abits: int,
+    name: str | None = None,
+) -> Workload:
+    """The workload the integer graph of ``spec`` will have once trained, without training.
+
+    Shapes come from :func:`rtmcim.nn.spec.check_shapes`, widths follow the QAT export
+    (:mod:`rtmcim.nn.quant`): a layer's input width is the previous layer's output width
+    (the network's ``abits`` for the first), its output width its own ``abits`` (the
+    classifier emits raw logits), its weights its own ``wbits``; pooling runs at the
+    width of the conv output it pools. Cost studies that need no accuracy (a capacity
+    sweep, a crossover) use it; ``workload_from_graph`` of the trained graph equals it.
+    """
+    shapes = check_shapes(spec, in_shape, classes)
+    layers: list[LayerWork] = []
+    in_bits = abits
+    blocks: list[tuple[str, int, int | None, ConvBlock | None]] = [
+        (f"conv{i}", b.wbits or wbits, b.abits or abits, b) for i, b in enumerate(spec.conv)
+    ]
+    blocks += [(f"fc{i}", f.wbits or wbits, f.abits or abits, None) for i, f in enumerate(spec.fc)]
+    blocks.append(("classifier", spec.classifier_wbits or wbits, None, None))
+    for (lname, wb, out_bits, conv), sh in zip(blocks, shapes, strict=True):
+        if conv is not None:
+            c, h, w = sh.in_shape
+            layers.append(
+                ComputeWork(
+                    lname, "conv", c, h, w, conv.channels, conv.kernel, conv.kernel,
+                    conv.stride, conv.padding, wb, in_bits, out_bits or 0, True,
+                )
+            )  # fmt: skip
+            if conv.pool != "none":
+                _, oh, ow = sh.out_shape
+                kind: Literal["max", "avg"] = "max" if conv.pool == "max" else "avg"
+                pool_bits = out_bits or in_bits
+                layers.append(
+                    PoolWork(f"{lname}_pool", kind, conv.channels, oh, ow,
+                             conv.pool_size, conv.pool_size, pool_bits)
+                )  # fmt: skip
+        else:
+            layers.append(
+                ComputeWork(
+                    lname, "fc", sh.in_shape[0], 1, 1, sh.out_shape[0], 1, 1, 1, 0,
+                    wb, in_bits, out_bits or 0, out_bits is not None,
+                )
+            )  # fmt: skip
+        in_bits = out_bits or in_bits
+    return Workload(name or spec.name, tuple(layers))

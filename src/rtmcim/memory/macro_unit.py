@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 from rtmcim.config import Frozen
 from rtmcim.memory.track import PortPolicy, overhead_domains
 from rtmcim.tally import Tally
-from rtmcim.tech import Cost, Tech, price
+from rtmcim.tech import Tech
 
 
 class MuGeometry(Frozen):
@@ -95,15 +95,3 @@ def shift_tally(geom: MuGeometry, steps: float = 1) -> Tally:
     if steps < 0:
         raise ValueError(f"shift steps must be >= 0, got {steps}")
     return Tally(shift_steps=steps * geom.tracks, shift_cycles=steps)
-
-
-def mu_read_cost(geom: MuGeometry, tech: Tech) -> Cost:
-    return price(word_read_tally(geom), tech)
-
-
-def mu_write_cost(geom: MuGeometry, tech: Tech) -> Cost:
-    return price(word_write_tally(geom), tech)
-
-
-def mu_shift_cost(geom: MuGeometry, tech: Tech, steps: float = 1) -> Cost:
-    return price(shift_tally(geom, steps), tech)

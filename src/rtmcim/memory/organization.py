@@ -61,7 +61,7 @@ from rtmcim.memory.track import (
     shift_steps_vectorized,
 )
 from rtmcim.tally import Tally
-from rtmcim.tech import DEFAULT_PRESET, Tech, latency_ns, load_tech, price
+from rtmcim.tech import DEFAULT_PRESET, Prices, Tech, latency_ns, load_tech, price
 
 
 class Organization(Frozen):
@@ -149,6 +149,13 @@ class Memory:
     @property
     def org(self) -> Organization:
         return self.config.organization
+
+    @property
+    def prices(self) -> Prices:
+        """What one event of each kind costs in this memory (cached per organisation)."""
+        from rtmcim.memory.pricing import prices_for  # pricing builds on this module
+
+        return prices_for(self.tech, self.config.organization)
 
 
 def load_memory(path: str | Path) -> Memory:

@@ -214,7 +214,7 @@ def run_trace(mem: Memory, acc: Accesses, *, wrap: bool = False) -> TraceResult:
         accesses_without_shift=int(np.count_nonzero(steps == 0)),
         mus_touched=int(np.count_nonzero(np.bincount(loc.mu_global))) if n else 0,
         tally=tally,
-        cost=price(tally, tech, leakage_mw=leak),
+        cost=price(tally, mem.prices, leakage_mw=leak),
         leakage_mw=leak,
     )
 

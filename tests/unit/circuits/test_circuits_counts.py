@@ -103,7 +103,7 @@ def test_parallel_block_counts_one_cycle_per_kind() -> None:
     ev.xor(p[0], p[1])
     t = ev.tally()
     assert t.lim_evals == (4 + 4 + 1) * 10 and t.lim_cycles == 2
-    assert t.cell_bit_writes == 4 * 10 and t.write_cycles == 1
+    assert t.cell_bit_writes == 4 * 10 and t.cell_write_cycles == 1
 
 
 def test_fault_hook_sees_every_evaluation_and_can_change_results() -> None:

@@ -183,3 +183,13 @@ def test_bad_input_raises_typed_errors_before_training(digits: Dataset, tmp_path
             "digits",
             cache_dir=tmp_path,
         )
+
+
+def test_workload_from_spec_equals_the_trained_graphs(trained_digits: Any) -> None:
+    """Cost studies build workloads without training; they must be the trained graph's."""
+    from rtmcim.mapping.workload import workload_from_graph, workload_from_spec
+
+    g = trained_digits.graph
+    from_graph = workload_from_graph(g, "lenet5")
+    from_spec = workload_from_spec(trained_digits.spec, tuple(g.input_shape), 10, 8, 8)
+    assert from_spec == from_graph
