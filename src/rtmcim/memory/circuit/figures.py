@@ -183,16 +183,7 @@ def _subarray(
         sub = with_shift_control(sub, sh, spec.array_height_m)
         lr, lw = _local(org.mu, org.port_policy, key)
         return sub, lr, lw, sh.path
-    # an SRAM word read in place: the subarray's row without the column multiplexer
-    read, write = PathBuilder(), PathBuilder()
-    for src, dst in ((sub.read, read), (sub.write, write)):
-        for k, v in src.energy_j.items():
-            if k != "mux":
-                dst.e(k, v)
-        for k, v in src.latency_s.items():
-            if k != "mux":
-                dst.t(k, v)
-    return sub, read.freeze(), write.freeze(), PathBuilder()
+    return sub, sub.local_read.freeze(), sub.local_write.freeze(), PathBuilder()
 
 
 def _assemble(

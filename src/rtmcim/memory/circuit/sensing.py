@@ -4,7 +4,8 @@
   widths in the preset), whose regeneration time is ``C/gm ln(Vdd/dV)``;
   for current-mode (MTJ) sensing an I-V converter in front of it, whose area,
   delay, energy and leakage are the HSPICE figures NVSim publishes per node.
-  Sense amplifiers sit at the pitch of ``mux`` bitlines.
+  Sense amplifiers sit at the pitch of ``mux`` bitlines, stacked in rows when
+  that pitch is narrower than their widest transistor.
 * Precharger: per bitline two precharge PMOS and an equaliser, switched by a
   per-column inverter from an enable line driven by a sized chain (NVSim).
   The bitline's own recharge is priced with the bitline, not here.
@@ -67,12 +68,15 @@ def sense_amps(
         d.f(pc.sa_enable_width_f),
         d.f(pc.sa_mux_width_f),
     )
+    # sense amplifiers narrower than their widest transistor are stacked in rows, each
+    # row at a multiple of the pitch (the layout changes, not the count)
+    layout_pitch = pitch_m * math.ceil(max(wp, wn, wiso, wen, wmux) / pitch_m)
     c_load = (
         gate_cap_farad(d, wp + wn)
-        + drain_cap_farad(d, wn, False, pitch_m)
-        + drain_cap_farad(d, wp, True, pitch_m)
-        + drain_cap_farad(d, wiso, True, pitch_m)
-        + drain_cap_farad(d, wmux, False, pitch_m)
+        + drain_cap_farad(d, wn, False, layout_pitch)
+        + drain_cap_farad(d, wp, True, layout_pitch)
+        + drain_cap_farad(d, wiso, True, layout_pitch)
+        + drain_cap_farad(d, wmux, False, layout_pitch)
     )
     gm = transconductance(d, wn) + transconductance(d, wp, pmos=True)
     latch_s = c_load / gm * math.log(d.vdd_v / sense_v)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from rtmcim.memory.circuit import cells
 from rtmcim.memory.circuit.block import Block
-from rtmcim.memory.circuit.decoder import address_bits, one_hot, row_decoder
+from rtmcim.memory.circuit.decoder import address_bits, line_driver, one_hot, row_decoder
 from rtmcim.memory.circuit.devices import (
     Devices,
     drain_cap_farad,
@@ -70,6 +70,8 @@ class Subarray:
 
     read: PathBuilder
     write: PathBuilder
+    local_read: PathBuilder  # SRAM: a word read in place (racetrack: see racetrack.local_paths)
+    local_write: PathBuilder
     leakage_w: dict[str, float]
     area_m2: dict[str, float]
     height_m: float
@@ -121,7 +123,7 @@ def subarray(spec: SubarraySpec, tech: Tech, d: Devices, local: Wire, ramp_in: f
 
     # ---- read
     row_total = rows.delay_s
-    read = PathBuilder()
+    read, local_read, local_write = PathBuilder(), PathBuilder(), PathBuilder()
     if row_total >= mux_dec.delay_s:
         read.t("decoder", row_total - rows.load_rc_s).t("wordline", rows.load_rc_s)
     else:
@@ -151,6 +153,13 @@ def subarray(spec: SubarraySpec, tech: Tech, d: Devices, local: Wire, ramp_in: f
         beta = 1.0 / (r_pull * transconductance(d, spec.access_width_m))
         bl_delay, _ = horowitz_s(tau, beta, rows.ramp_out)
         read.t("bitline", bl_delay).e("bitline", spec.columns * c_bl_total * v_pre**2)
+        # in place: the row's own driver (no decoding), bitlines, sense amplifiers
+        own = line_driver(d, 1, c_wl, r_wl, math.inf)
+        own_bl, _ = horowitz_s(tau, beta, own.ramp_out)
+        local_read.t("wordline", own.delay_s).e("wordline", own.energy_j)
+        local_read.t("bitline", own_bl).e("bitline", spec.columns * c_bl_total * v_pre**2)
+        local_read.t("senseamp", sa.block.delay_s).e("senseamp", sa.block.energy_j)
+        local_read.e("precharge", pre.energy_j)
     read.t("mux", mux.block.delay_s).e("mux", mux.block.energy_j)
     read.t("senseamp", sa.block.delay_s).e("senseamp", sa.block.energy_j)
     read.e("precharge", pre.energy_j)
@@ -177,6 +186,17 @@ def subarray(spec: SubarraySpec, tech: Tech, d: Devices, local: Wire, ramp_in: f
         flip, _ = horowitz_s(on_resistance_ohm(d, spec.access_width_m) * c_node_cell, 0.0, math.inf)
         write.t("cell", flip).e("cell", outputs * c_node_cell * vdd2)
         write.e("bitline", outputs * c_bl_total * (d.vdd_v / 2) ** 2)
+        own = line_driver(d, 1, c_wl, r_wl, math.inf)
+        own_charge, _ = horowitz_s(r_drive * c_bl + r_bl * c_bl / 2, 0.0, math.inf)
+        # the row's driver and the bitline drivers work in parallel
+        if own.delay_s >= own_charge:
+            local_write.t("wordline", own.delay_s)
+        else:
+            local_write.t("bitline", own_charge)
+        local_write.e("wordline", own.energy_j)
+        local_write.e("write_driver", wdrv.energy_j)
+        local_write.t("cell", flip).e("cell", outputs * c_node_cell * vdd2)
+        local_write.e("bitline", outputs * c_bl * (d.vdd_v / 2) ** 2)
 
     # ---- leakage and layout
     leak = {
@@ -207,6 +227,8 @@ def subarray(spec: SubarraySpec, tech: Tech, d: Devices, local: Wire, ramp_in: f
     return Subarray(
         read=read,
         write=write,
+        local_read=local_read,
+        local_write=local_write,
         leakage_w=leak,
         area_m2=area,
         height_m=height,
