@@ -9,7 +9,7 @@ Racetrack (domain-wall) cell, the DESTINY v2 sample cell of the preset:
 * write with a current pulse ``I_w`` for ``t_w`` from the supply:
   ``Vdd I_w t_w`` per bit (NVSim's current-mode write);
 * shift: every track of a macro unit carries the shift current for the shift
-  pulse; the energy is Joule heating of the track, ``I^2 R t`` with
+  pulse, from push-pull drivers at both ends (a track shifts both ways); the energy is Joule heating of the track, ``I^2 R t`` with
   ``R = rho L / (thickness x width)`` (Zhang, Sun et al., ASP-DAC 2015, as
   DESTINY v2's ``MemCell::CalculateShiftEnergy`` states it). DESTINY takes the
   track length as the tape length; here ``L`` is the whole physical track,
@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from rtmcim.memory.circuit.devices import Devices, Gate, leakage_a
+from rtmcim.memory.circuit.devices import Devices, Gate, gate_cap_farad, leakage_a
 from rtmcim.memory.macro_unit import MuGeometry, mu_area
 from rtmcim.memory.track import PortPolicy, overhead_domains
 from rtmcim.tech import Tech
@@ -126,8 +126,21 @@ def shift_energy_per_track_j(tech: Tech, track_domains: int) -> float:
 
 
 def shift_driver_leakage_w(d: Devices, tech: Tech) -> float:
-    """One shift-current driver (an NMOS of the access width) idle."""
-    return leakage_a(d, Gate.INV, 1, dwm(tech).access_width_f * d.f_m, 0.0) * d.vdd_v
+    """One idle shift driver: the push-pull pair at one track end.
+
+    A track is shifted both ways, and the current's direction sets the shift's
+    (Parkin et al., Science 2008), so each end can source and sink: an NMOS of
+    the access width (DESTINY v2's shift-driver size) and a PMOS sized for equal
+    drive. DESTINY v2 counts one NMOS per end.
+    """
+    w = dwm(tech).access_width_f * d.f_m
+    return leakage_a(d, Gate.INV, 1, w, w * d.pn_ratio) * d.vdd_v
+
+
+def shift_driver_gate_cap_farad(d: Devices, tech: Tech) -> float:
+    """Gate load one push-pull shift driver puts on its enable line."""
+    w = dwm(tech).access_width_f * d.f_m
+    return gate_cap_farad(d, w * (1 + d.pn_ratio))
 
 
 # ------------------------------------------------------------------ SRAM

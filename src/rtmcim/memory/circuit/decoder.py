@@ -15,6 +15,7 @@ from __future__ import annotations
 from rtmcim.memory.circuit.block import NONE, Block
 from rtmcim.memory.circuit.devices import Devices, Gate, gate_cap_farad, gate_layout_m, leakage_a
 from rtmcim.memory.circuit.gates import (
+    GATE_HEIGHT_F,
     NandGate,
     chain_energy_j,
     chain_layout_m,
@@ -57,7 +58,7 @@ def _driven_line(
 ) -> tuple[Block, float]:
     """One output: a NAND (or a minimum inverter when ``first`` is None) and a chain to the load.
 
-    Returns the block of one output and its leakage-free input capacitance.
+    Returns the block of one output and the capacitance its input presents.
     """
     if first is None:
         inv_c = gate_cap_farad(d, d.min_nmos_m * (1 + d.pn_ratio))
@@ -141,7 +142,7 @@ def one_hot(d: Devices, bits: int, c_load: float, r_load: float, ramp_in: float)
 def _times(out: Block, lines: int, d: Devices, bits: int) -> Block:
     """``lines`` copies of one output stacked, plus the address inverters (true/complement)."""
     wn, wp = d.min_nmos_m, d.min_nmos_m * d.pn_ratio
-    inv_h, inv_w = gate_layout_m(d, Gate.INV, 1, wn, wp, d.f(40.0))
+    inv_h, inv_w = gate_layout_m(d, Gate.INV, 1, wn, wp, d.f(GATE_HEIGHT_F))
     inv_leak = leakage_a(d, Gate.INV, 1, wn, wp) * d.vdd_v * bits
     area = lines * out.area_m2 + bits * inv_h * inv_w
     return Block(

@@ -19,7 +19,10 @@ charges the half towards the leaf (``r c L^2 / 8``); coming up, the signal
 enters at one end and reaches the midpoint with the far half as an open stub
 (``3 r c L^2 / 8``). Bare wires settle to 90 % in 2.3 Elmore delays; with
 repeaters (``interconnect.global_repeated``) the path costs the repeated
-wire's delay per length, and the repeaters leak and take area.
+wire's delay per length, and the repeaters leak and take area. (DESTINY
+prices its horizontal bars this way but its vertical ones at half this
+length, and every bar's delay at its full length; over the calibration grid
+the two conventions differ by 10-40 % on the H-tree.)
 """
 
 from __future__ import annotations
@@ -137,8 +140,9 @@ def predecoders(
     """
     length = bank_h / 2 + bank_w / 2
     blocks = [b for b in predecode_split(row_bits) if b > 0]
-    if len(blocks) < 2:
-        return Block()  # eight rows or fewer: the row drivers decode directly
+    if not blocks:
+        return Block()  # one wordline: selecting the subarray selects it
+    # up to eight rows: one block whose lines drive the row drivers directly (NVSim)
     delay = energy = leak = area = 0.0
     ramp = math.inf
     for b in blocks:

@@ -18,8 +18,9 @@ an access drain per domain, like an STT-MRAM array with shift overhead).
 comparison; the default is the ports.
 
 A shift moves every track of one MU by one domain: an MU-row select line and
-a per-MU gate enable the MU's shift drivers (two per track, one at each end,
-of the access width), which pass the shift current for the shift pulse.
+a per-MU gate enable the MU's shift drivers (a push-pull pair at each end of
+every track, the NMOS of the access width), which pass the shift current for
+the shift pulse.
 
 The local path is a word read or written at the ports of one MU by sense
 amplifiers and drivers beside it (a MAC cell next to its weights): a port
@@ -88,12 +89,12 @@ def shift_path(
     g = org.mu
     mu_rows, mu_cols = org.grid
     c = cells.dwm(tech)
-    w_acc = c.access_width_f * d.f_m
     width = mu_cols * fp.width_m
     per_mu = line_driver(
         d,
         2,
-        2 * g.tracks * gate_cap_farad(d, w_acc) + 2 * local.c_farad_per_m * fp.width_m,
+        2 * g.tracks * cells.shift_driver_gate_cap_farad(d, tech)
+        + 2 * local.c_farad_per_m * fp.width_m,
         local.r_ohm_per_m * fp.width_m,
         math.inf,
     )

@@ -212,8 +212,14 @@ def subarray(spec: SubarraySpec, tech: Tech, d: Devices, local: Wire, ramp_in: f
     dec_w = (
         rows.area_m2 / spec.array_height_m if rows.height_m > spec.array_height_m else rows.width_m
     )
-    left = max(dec_w, mux_dec.width_m if mux_dec.area_m2 else 0.0)
     height = spec.array_height_m + below
+    # the column-select decoder sits in the corner beside the sense amplifiers (NVSim),
+    # sharing the decoder column; the column holds both at least
+    left = max(
+        dec_w,
+        mux_dec.width_m if mux_dec.area_m2 else 0.0,
+        (rows.area_m2 + mux_dec.area_m2) / height,
+    )
     width = spec.array_width_m + left
     area = {
         "cells": spec.storage_m2,

@@ -41,18 +41,25 @@ predecoders at the H-tree's leaf), ``subarrays_per_bank = C*D``, and
   64 / PortDistance``;
 * SRAM: ``rows = R``, ``columns = C``, ``word_bits = C / m``.
 
-The racetrack departure. DESTINY v2 models a racetrack array as an MRAM
+The racetrack departures. (1) DESTINY v2 models a racetrack array as an MRAM
 array with shift overhead: every domain row has an access device and a
 wordline, so its row decoder drives ``mu_rows x domains`` wordlines. A
 racetrack has access devices only at its ports (Zhang, Sun et al., ASP-DAC
 2015; DESIGN.md 1.1), and :func:`array_figures` drives ``mu_rows x ports``
-wordlines. The calibration (``test_calibration_against_destiny``) therefore
-evaluates the racetrack points with DESTINY's structural assumption
-(``rtm_array_figures(..., access_rows_per_mu=domains)``): the same physics
-then has to reproduce DESTINY's numbers. ``test_ports_change_only_the_decoder``
-holds the racetrack's own structure to what that one difference may change,
-and the table of ``array_figures`` against DESTINY is printed with ``-s``
-(``test_print_port_structure_table``).
+wordlines. (2) DESTINY drives a track's shift current with one NMOS at each
+end; a track shifts both ways, so the model puts a push-pull pair at each end
+(more area and leakage per track). (3) DESTINY prices the shift over the tape
+length; the model over the whole track, overhead domains included.
+
+The calibration (``test_calibration_against_destiny``) evaluates the
+racetrack points with DESTINY's structural assumption (1)
+(``rtm_array_figures(..., access_rows_per_mu=domains)``): the same circuits
+then have to reproduce DESTINY's numbers (with departures 2 and 3 kept).
+``test_ports_change_only_the_decoder`` holds the racetrack's own structure to
+what that one difference may change, and ``test_print_port_structure_table``
+prints (with ``-s``) and bounds the table of :func:`array_figures` against
+DESTINY: there the small subarrays (128 x 128), whose 128 per-domain decoder
+rows outweigh the array in DESTINY, come out 2-3x smaller and less leaky.
 
 Horowitz (ISSCC 2014) gives 64-bit read energies of 8 KB, 32 KB and 1 MB SRAMs
 at 45 nm: 10, 20 and 100 pJ. They are caches organised for speed, so the
@@ -183,7 +190,10 @@ def test_print_port_structure_table(tech: Tech, capsys: pytest.CaptureFixture[st
     with capsys.disabled():
         print("\narray_figures (racetrack ports) / DESTINY")
         print("\n".join(lines), f"\nwithin 2x: {within2}/{len(ratios)}, within 1.5x: {within15}")
-    assert within2 > len(ratios) / 2  # the departure is confined to area and leakage
+    # the departure is confined to area and leakage (and, through a smaller chip, the
+    # H-tree's delay) of small subarrays, whose per-domain decoders DESTINY makes large
+    assert within2 >= 0.95 * len(ratios)
+    assert within15 >= 0.8 * len(ratios)
 
 
 @pytest.mark.parametrize("kb", sorted(HOROWITZ_45NM_PJ))
