@@ -18,7 +18,7 @@ import numpy as np
 from rtmcim.explore.space import OBJECTIVES, Constraints
 from rtmcim.mapping.batch import PointCosts
 from rtmcim.mapping.layer_cost import Evaluation
-from rtmcim.memory.organization import area_breakdown
+from rtmcim.memory.costs import area_breakdown
 
 # objective name -> column of a point record
 COLUMN = {

@@ -3,7 +3,7 @@
 An arch file (YAML; shipped ones under ``configs/arch/``)::
 
     name: default
-    tech: rtm-32nm-array          # preset name or preset .yaml path
+    tech: rtm-32nm                # preset name or preset .yaml path (the default)
     tech_overrides: {}            # e.g. {lim.eval_energy_pj: 0.05}
     memory:                       # a memory organisation (see rtmcim.memory.organization)
       banks: 2

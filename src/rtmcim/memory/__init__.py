@@ -1,6 +1,16 @@
 """Layer ``memory``: racetrack position state and shift counting, macro units,
-subarray/bank/chip organisation and its costs, and an access-trace runner."""
+subarray/bank/chip organisation, its circuits (:mod:`rtmcim.memory.circuit`) and
+costs, the price table of an organisation, and an access-trace runner."""
 
+from rtmcim.memory.costs import (
+    AccessTallies,
+    AreaBreakdown,
+    access_tallies,
+    area_breakdown,
+    htree_mm,
+    leakage_mw,
+    logic_leakage_mw,
+)
 from rtmcim.memory.macro_unit import (
     MuArea,
     MuGeometry,
@@ -10,22 +20,15 @@ from rtmcim.memory.macro_unit import (
     word_write_tally,
 )
 from rtmcim.memory.organization import (
-    AccessTallies,
-    AreaBreakdown,
     Memory,
     MemoryConfig,
-    MemoryReport,
     Organization,
-    access_tallies,
-    area_breakdown,
-    bank_area_um2,
     expected_random_shift_steps,
-    leakage_mw,
     load_memory,
     memory_from_dict,
-    memory_report,
-    subarray_area_um2,
 )
+from rtmcim.memory.pricing import prices_for
+from rtmcim.memory.report import AccessPath, MemoryReport, memory_report
 from rtmcim.memory.trace import (
     Accesses,
     TraceResult,
@@ -48,6 +51,7 @@ from rtmcim.memory.track import (
 __all__ = [
     "PORT_POLICIES",
     "UPDATE_POLICIES",
+    "AccessPath",
     "AccessTallies",
     "Accesses",
     "AreaBreakdown",
@@ -63,22 +67,23 @@ __all__ = [
     "UpdatePolicy",
     "access_tallies",
     "area_breakdown",
-    "bank_area_um2",
     "expected_random_shift_steps",
+    "htree_mm",
     "leakage_mw",
     "load_memory",
+    "logic_leakage_mw",
     "map_addresses",
     "memory_from_dict",
     "memory_report",
     "mu_area",
     "overhead_domains",
     "parse_trace_text",
+    "prices_for",
     "read_trace",
     "run_trace",
     "run_trace_file",
     "shift_steps_vectorized",
     "shift_tally",
-    "subarray_area_um2",
     "word_read_tally",
     "word_write_tally",
 ]

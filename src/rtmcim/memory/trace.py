@@ -41,7 +41,8 @@ import numpy as np
 import numpy.typing as npt
 
 from rtmcim.errors import TraceError
-from rtmcim.memory.organization import Memory, Organization, access_tallies, leakage_mw
+from rtmcim.memory.costs import access_tallies, leakage_mw
+from rtmcim.memory.organization import Memory, Organization
 from rtmcim.tally import Tally
 from rtmcim.tech import Cost, price
 

@@ -207,15 +207,21 @@ def test_compute_events_are_outputs_times_the_mac_cell() -> None:
 
 
 def test_repricing_needs_no_remapping() -> None:
-    from rtmcim.tech import latency_ns, load_tech
+    from rtmcim.tech import price
 
-    ev = evaluate_workload(lenet_work(), load_arch("default"))
-    dev = load_tech("rtm-32nm-device")
-    for lc in ev.layers:
-        assert latency_ns(lc.tally, ev.arch.tech) == pytest.approx(lc.latency_ns)
-        assert latency_ns(lc.tally, dev) == pytest.approx(
-            lc.latency_ns
-        )  # same latencies in both presets
+    work = lenet_work()
+    ev = evaluate_workload(work, load_arch("default"))
+    # another technology that changes prices, not the floorplan: slower MTJ writes, dearer logic
+    data = load_arch("default").config.model_dump()
+    data["tech_overrides"] = {"dwm_cell.write_pulse_ns": 9.2, "lim.eval_energy_pj": 0.05}
+    other = arch_from_dict(data)
+    again = evaluate_workload(work, other)
+    for a, b in zip(ev.layers, again.layers, strict=True):
+        assert a.tally == b.tally  # the events do not depend on the prices
+        cost = price(a.tally, other.prices, leakage_mw=again.leakage_mw)
+        assert cost.latency_ns == pytest.approx(b.latency_ns, rel=1e-12)
+        assert cost.total_energy_pj == pytest.approx(b.total_energy_pj, rel=1e-12)
+    assert again.latency_ns > ev.latency_ns and again.total_energy_pj > ev.total_energy_pj
 
 
 def test_capacity_error_says_how_much_is_missing() -> None:

@@ -19,14 +19,14 @@ TRACE = str(CONFIGS / "example.trace")
 def test_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["memory", DEFAULT]) == 0
     out = capsys.readouterr().out
-    for word in ("rtm-32nm-array", "array efficiency", "leakage", "mm2", "pJ/step", "MiB"):
+    for word in ("rtm-32nm", "circuit", "array efficiency", "leakage", "mm2", "pJ/step", "MiB"):
         assert word in out
 
 
 def test_json_with_trace(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["memory", DEFAULT, "--trace", TRACE, "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["tech_preset"] == "rtm-32nm-array"
+    assert doc["tech_preset"] == "rtm-32nm" and doc["tech_level"] == "circuit"
     assert doc["config"]["organization"]["mu"] == {"domains": 64, "ports": 2, "tracks": 32}
     rows = {(r["section"], r["quantity"], r["unit"]): r["value"] for r in doc["rows"]}
     assert rows[("capacity", "capacity", "MiB")] == 4.0
