@@ -1,6 +1,9 @@
 """Layer ``memory``: racetrack position state and shift counting, macro units,
-subarray/bank/chip organisation and its costs, and an access-trace runner."""
+subarray/bank/chip organisation and its costs, address maps, and an access-trace
+runner with an in-order and an FR-FCFS (RTSim) controller."""
 
+from rtmcim.memory.address_map import AddressMap, Location
+from rtmcim.memory.controller import CONTROLLERS, CommandTiming, ControllerKind, FrFcfs
 from rtmcim.memory.macro_unit import (
     MuArea,
     MuGeometry,
@@ -38,6 +41,7 @@ from rtmcim.memory.trace import (
     run_trace,
     run_trace_file,
 )
+from rtmcim.memory.trace_parse import COMPAT_MODES, Compat
 from rtmcim.memory.track import (
     PORT_POLICIES,
     UPDATE_POLICIES,
@@ -49,11 +53,19 @@ from rtmcim.memory.track import (
 )
 
 __all__ = [
+    "COMPAT_MODES",
+    "CONTROLLERS",
     "PORT_POLICIES",
     "UPDATE_POLICIES",
     "AccessTallies",
     "Accesses",
+    "AddressMap",
     "AreaBreakdown",
+    "CommandTiming",
+    "Compat",
+    "ControllerKind",
+    "FrFcfs",
+    "Location",
     "Memory",
     "MemoryConfig",
     "MemoryReport",

@@ -1,0 +1,373 @@
+"""Streaming, vectorised parsing of access traces.
+
+Formats (one access per line):
+
+* simple: ``OP ADDRESS`` -- ``R 0x1f40`` or ``W 8000``;
+* NVMain/RTSim: ``CYCLE OP ADDRESS DATA [OLDDATA] THREAD`` -- e.g.
+  ``12 R 0x1f40 0000000000000000 0``.
+
+Two rule sets:
+
+``rtmcim`` (default)
+    Blank lines and ``#`` comments are skipped; an ``NVMV0`` or ``NVMV1``
+    version header on line 1 is skipped, any other line 1 is an access. ``OP``
+    is ``R`` or ``W`` in any case; ``ADDRESS`` is decimal, or hexadecimal with
+    ``0x``. The two formats may not be mixed within a file.
+``rtsim`` (``--compat rtsim``: NVMain's trace reader, as RTSim runs it)
+    Line 1 is always the version line: ``NVMV0`` or ``NVMV1`` sets the
+    version, anything else is dropped unread (so a headerless trace of 4096
+    lines holds 4095 accesses); a last line without a newline is dropped too.
+    Only NVMain lines; ``OP`` is ``R`` or ``W``; ``ADDRESS`` is always
+    hexadecimal (``0x`` optional: ``1000`` is 4096); ``DATA`` (and, in an
+    ``NVMV1`` trace, ``OLDDATA``) is 128 hex digits, the 64-byte line the
+    reader expects; ``CYCLE`` is below 2^32 and never decreases.
+
+The file is read in chunks (never whole); each chunk is split into tokens with
+a few numpy passes over its bytes. A chunk with anything unusual (a comment, a
+blank line, a tab or carriage return, a bad token) is parsed line by line
+instead, which is also where errors are raised: the first bad line of the file
+gives one :class:`~rtmcim.errors.TraceError` naming the file, the line number
+and what is allowed, and nothing after its chunk is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Literal, get_args
+
+import numpy as np
+import numpy.typing as npt
+
+from rtmcim.errors import TraceError
+
+Compat = Literal["rtmcim", "rtsim"]
+COMPAT_MODES: tuple[str, ...] = get_args(Compat)
+CHUNK_BYTES = 1 << 22  # 4 MiB: a few passes over it stay in cache
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+ALLOWED_LINE = (
+    "'OP ADDRESS' or NVMain 'CYCLE OP ADDRESS DATA [OLDDATA] THREAD', "
+    "OP one of R, W; ADDRESS decimal or 0x-hex, >= 0"
+)
+ALLOWED_LINE_RTSIM = (
+    "NVMain 'CYCLE OP ADDRESS DATA [OLDDATA] THREAD' (--compat rtsim): CYCLE an integer "
+    "below 2^32 that never decreases, OP R or W, ADDRESS hexadecimal (0x optional), "
+    "DATA 128 hex digits"
+)
+DATA_HEX_DIGITS = 128  # NVMain's reader takes a 64-byte line of data per access
+_CYCLE_LIMIT_RTSIM = 1 << 32  # NVMain reads the cycle as an unsigned int
+_MAX_DEC_DIGITS = 18  # below 2^63
+_MAX_HEX_DIGITS = 15  # below 2^63 with room: longer addresses go through the line parser
+
+# byte -> digit value (255: not a digit of that base)
+_DEC = np.full(256, 255, dtype=np.uint8)
+_DEC[48:58] = np.arange(10)
+_HEX = _DEC.copy()
+_HEX[97:103] = np.arange(10, 16)
+_HEX[65:71] = np.arange(10, 16)
+
+
+@dataclass(frozen=True)
+class Accesses:
+    """A parsed trace: ``is_write[i]``, byte ``address[i]`` and arrival ``cycle[i]``."""
+
+    is_write: BoolArray
+    address: IntArray
+    source: str = "<arrays>"
+    lines: IntArray | None = None  # file line of each access, for errors
+    cycle: IntArray | None = None  # NVMain cycle column; None: every access ready at cycle 0
+    version_line: str | None = None  # the NVMV header, if the trace has one
+    dropped_lines: int = 0  # lines NVMain's reader drops (--compat rtsim)
+
+    def __len__(self) -> int:
+        return int(self.address.size)
+
+    def where(self, i: int) -> str:
+        """``file:line`` of access ``i`` (or just the source)."""
+        return f"{self.source}:{int(self.lines[i])}" if self.lines is not None else self.source
+
+
+@dataclass
+class _State:
+    """What carries from one chunk to the next."""
+
+    source: str
+    compat: Compat
+    kind: str | None = None  # "simple" or "nvmain", fixed by the first access
+    version: int = 0
+    last_cycle: int = 0
+    parts: list[tuple[BoolArray, IntArray, IntArray, IntArray]] = field(default_factory=list)
+
+    @property
+    def allowed(self) -> str:
+        return ALLOWED_LINE_RTSIM if self.compat == "rtsim" else ALLOWED_LINE
+
+    def bad(self, lineno: int, line: str, why: str) -> TraceError:
+        # the offending text goes into the message: RtmcimError prints a value only beside a key
+        return TraceError(
+            f"{why} in {line.strip()!r}",
+            source=f"{self.source}:{lineno}",
+            value=line.strip(),
+            allowed=self.allowed,
+        )
+
+
+def _int_token(tok: str, hex_always: bool) -> int | None:
+    """A non-negative integer token (decimal, 0x-hex, or always hex), or None."""
+    digits, base = tok, 16 if hex_always else 10
+    if tok[:2] in ("0x", "0X"):
+        digits, base = tok[2:], 16
+    table = _HEX if base == 16 else _DEC
+    if not digits or any(ord(ch) > 255 or table[ord(ch)] == 255 for ch in digits):
+        return None
+    return int(digits, base)
+
+
+def _parse_line(st: _State, lineno: int, raw: str) -> tuple[bool, int, int] | None:
+    """One line by the rules of ``st.compat``: (is_write, address, cycle), or None to skip."""
+    rtsim = st.compat == "rtsim"
+    line = raw if rtsim else raw.split("#", 1)[0]
+    tok = line.split()
+    if not tok:
+        return None
+    if len(tok) == 2 and not rtsim:
+        this, op, addr, cycle = "simple", tok[0], tok[1], 0
+    elif 4 <= len(tok) <= 6:
+        this, op, addr = "nvmain", tok[1], tok[2]
+        c = _int_token(tok[0], False) if tok[0].isdigit() else None
+        if c is None:
+            raise st.bad(lineno, raw, f"NVMain cycle must be an integer, got {tok[0]!r}")
+        if c >= (_CYCLE_LIMIT_RTSIM if rtsim else 2**63):
+            raise st.bad(lineno, raw, f"cycle {c} is too large")
+        if rtsim and c < st.last_cycle:
+            raise st.bad(lineno, raw, f"cycle {c} goes backwards (previous line: {st.last_cycle})")
+        cycle = c
+    else:
+        want = "4-6" if rtsim else "2 or 4-6"
+        raise st.bad(lineno, raw, f"expected {want} fields, got {len(tok)}")
+    if st.kind is None:
+        st.kind = this
+    elif st.kind != this:
+        raise st.bad(lineno, raw, f"line is in {this} format but the file began {st.kind}")
+    if (op if rtsim else op.upper()) not in ("R", "W"):
+        raise st.bad(lineno, raw, f"unknown operation {op!r}")
+    a = _int_token(addr, hex_always=rtsim)
+    if a is None:
+        raise st.bad(lineno, raw, f"address {addr!r} is not a non-negative integer")
+    if a >= 2**63:
+        raise st.bad(lineno, raw, f"address {addr} exceeds 63 bits")
+    if rtsim:
+        data = [tok[3]] + ([tok[4]] if st.version == 1 and len(tok) >= 5 else [])
+        for d in data:
+            if len(d) != DATA_HEX_DIGITS:
+                raise st.bad(lineno, raw, f"data field has {len(d)} characters, not 128")
+        st.last_cycle = cycle
+    return op.upper() == "W", a, cycle
+
+
+def _parse_lines(st: _State, text: str, first_line: int) -> None:
+    ops: list[bool] = []
+    addrs: list[int] = []
+    cycles: list[int] = []
+    lines: list[int] = []
+    for k, raw in enumerate(text.split("\n")):
+        got = _parse_line(st, first_line + k, raw.rstrip("\r"))
+        if got is not None:
+            ops.append(got[0])
+            addrs.append(got[1])
+            cycles.append(got[2])
+            lines.append(first_line + k)
+    st.parts.append(
+        (
+            np.array(ops, dtype=bool),
+            np.array(addrs, dtype=np.int64),
+            np.array(cycles, dtype=np.int64),
+            np.array(lines, dtype=np.int64),
+        )
+    )
+
+
+def _digits(
+    buf: npt.NDArray[np.uint8], end: IntArray, length: IntArray, table: npt.NDArray[np.uint8]
+) -> tuple[IntArray, bool]:
+    """Values of the tokens ending (exclusive) at ``end``; False if a byte is not a digit."""
+    width = int(length.max())
+    base = 16 if table is _HEX else 10
+    col = np.arange(width)
+    pos = end[:, None] - width + col  # right-aligned: missing leading digits read as 0
+    inside = col >= (width - length)[:, None]
+    v = table[buf[np.where(inside, pos, 0)]]
+    v = np.where(inside, v, 0)
+    if (v == 255).any():
+        return np.zeros(0, dtype=np.int64), False
+    out = np.zeros(end.size, dtype=np.int64)
+    for k in range(width):
+        out = out * base + v[:, k]
+    return out, True
+
+
+def _parse_fast(st: _State, chunk: bytes, first_line: int) -> bool:
+    """Parse a chunk of whole lines with numpy; False if anything needs the line parser."""
+    buf = np.frombuffer(chunk, dtype=np.uint8)
+    ws = np.flatnonzero(buf <= 32)
+    wc = buf[ws]
+    if not ((wc == 10) | (wc == 32)).all():
+        return False
+    start = np.empty_like(ws)
+    start[0] = 0
+    start[1:] = ws[:-1] + 1
+    length = ws - start
+    if (length == 0).any():  # a blank line, a leading or a doubled space
+        return False
+    nl = np.flatnonzero(wc == 10)  # token index ending each line
+    first = np.empty_like(nl)
+    first[0] = 0
+    first[1:] = nl[:-1] + 1
+    ntok = nl - first + 1
+    rtsim = st.compat == "rtsim"
+    if int(ntok.min()) == int(ntok.max()) == 2 and not rtsim:
+        kind, op_t, addr_t = "simple", first, first + 1
+    elif int(ntok.min()) >= 4 and int(ntok.max()) <= 6:
+        kind, op_t, addr_t = "nvmain", first + 1, first + 2
+    else:
+        return False
+    if st.kind not in (None, kind):
+        return False
+    ops = buf[start[op_t]]
+    if (length[op_t] != 1).any():
+        return False
+    is_w = ops == 87  # 'W'
+    ok_op = is_w | (ops == 82) if rtsim else is_w | (ops == 82) | (ops == 119) | (ops == 114)
+    if not ok_op.all():
+        return False
+    if not rtsim:
+        is_w |= ops == 119
+    cycle = np.zeros(nl.size, dtype=np.int64)
+    if kind == "nvmain":
+        if int(length[first].max()) > _MAX_DEC_DIGITS:
+            return False
+        cycle, ok = _digits(buf, ws[first], length[first], _DEC)
+        if not ok:
+            return False
+        if rtsim:
+            if int(cycle.max()) >= _CYCLE_LIMIT_RTSIM or int(cycle[0]) < st.last_cycle:
+                return False
+            if (np.diff(cycle) < 0).any() or (length[first + 3] != DATA_HEX_DIGITS).any():
+                return False
+            if st.version == 1 and ((ntok >= 5) & (length[first + 4] != DATA_HEX_DIGITS)).any():
+                return False
+    a_start, a_len, a_end = start[addr_t], length[addr_t], ws[addr_t]
+    prefixed = (a_len > 2) & (buf[a_start] == 48) & ((buf[a_start + 1] | 32) == 120)  # 0x, 0X
+    hexa = prefixed | rtsim
+    digits_len = a_len - 2 * prefixed
+    if int(digits_len.max()) > (_MAX_HEX_DIGITS if hexa.any() else _MAX_DEC_DIGITS):
+        return False
+    address = np.zeros(nl.size, dtype=np.int64)
+    for mask, table in ((hexa, _HEX), (~hexa, _DEC)):
+        if mask.any():
+            vals, ok = _digits(buf, a_end[mask], digits_len[mask], table)
+            if not ok:
+                return False
+            address[mask] = vals
+    st.kind = kind
+    if rtsim and kind == "nvmain":
+        st.last_cycle = int(cycle[-1])
+    lines = first_line + np.arange(nl.size, dtype=np.int64)
+    st.parts.append((is_w, address, cycle, lines))
+    return True
+
+
+def _parse_chunk(st: _State, chunk: bytes, first_line: int) -> None:
+    """Whole lines (ending in a newline) starting at file line ``first_line``."""
+    if not chunk:
+        return
+    if b"#" in chunk or not _parse_fast(st, chunk, first_line):
+        try:
+            text = chunk[:-1].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise TraceError("trace is not UTF-8 text", source=st.source) from exc
+        _parse_lines(st, text, first_line)
+
+
+def _version_line(st: _State, raw: bytes) -> tuple[str | None, bool]:
+    """Handle line 1: (the NVMV header if any, whether line 1 is consumed)."""
+    text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+    if st.compat == "rtsim":
+        if text.startswith("NVMV"):
+            if text[4:].strip() not in ("0", "1"):
+                raise st.bad(1, text, f"NVMain trace version {text[4:]!r} is not 0 or 1")
+            st.version = int(text[4:].strip())
+            return text, True
+        return None, True  # NVMain takes line 1 as its version line and drops it
+    head = text.split("#", 1)[0].strip()
+    if head in ("NVMV0", "NVMV1"):
+        return head, True
+    return None, False
+
+
+def parse_stream(stream: BinaryIO, source: str, compat: Compat = "rtmcim") -> Accesses:
+    """Parse a trace from a binary stream, chunk by chunk."""
+    if compat not in COMPAT_MODES:
+        raise TraceError("unknown trace rules", value=compat, allowed=", ".join(COMPAT_MODES))
+    st = _State(source, compat)
+    first = stream.readline()
+    dropped = 0
+    version_line, consumed = _version_line(st, first) if first else (None, False)
+    if consumed and version_line is None:
+        dropped += 1
+    carry = b"" if consumed else first
+    line_no = 2 if consumed else 1
+    while True:
+        block = stream.read(CHUNK_BYTES)
+        data = carry + block
+        cut = data.rfind(b"\n") + 1 if block else len(data)
+        whole, carry = data[:cut], data[cut:]
+        if not block and whole and not whole.endswith(b"\n"):
+            if compat == "rtsim":  # NVMain's reader drops a last line without a newline
+                dropped += 1
+                whole = b""
+            else:
+                whole += b"\n"
+        _parse_chunk(st, whole, line_no)
+        line_no += whole.count(b"\n")
+        if not block:
+            break
+    if not st.parts:
+        _parse_lines(st, "", line_no)  # an empty trace: empty arrays of the right types
+    is_w, addr, cyc, lines = (np.concatenate(p) for p in zip(*st.parts, strict=True))
+    has_cycles = st.kind == "nvmain"
+    return Accesses(is_w, addr, source, lines, cyc if has_cycles else None, version_line, dropped)
+
+
+def parse_trace_text(text: str, source: str = "<trace>", compat: Compat = "rtmcim") -> Accesses:
+    """Parse trace text (formats may not be mixed within a file)."""
+    import io
+
+    return parse_stream(io.BytesIO(text.encode("utf-8")), source, compat)
+
+
+def read_trace(path: str | Path, compat: Compat = "rtmcim") -> Accesses:
+    """Parse a trace file without reading it whole into memory."""
+    p = Path(path)
+    try:
+        with p.open("rb") as stream:
+            return parse_stream(stream, str(p), compat)
+    except FileNotFoundError as exc:
+        raise TraceError("trace file not found", source=str(p)) from exc
+    except (IsADirectoryError, PermissionError) as exc:
+        raise TraceError(f"cannot read trace ({exc.__class__.__name__})", source=str(p)) from exc
+
+
+__all__ = [
+    "ALLOWED_LINE",
+    "ALLOWED_LINE_RTSIM",
+    "COMPAT_MODES",
+    "Accesses",
+    "Compat",
+    "parse_stream",
+    "parse_trace_text",
+    "read_trace",
+]
