@@ -100,6 +100,7 @@ class _State:
     version: int = 0
     last_cycle: int = 0
     parts: list[tuple[BoolArray, IntArray, IntArray, IntArray]] = field(default_factory=list)
+    mask: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # reused per chunk
 
     @property
     def allowed(self) -> str:
@@ -192,104 +193,128 @@ def _parse_lines(st: _State, text: str, first_line: int) -> None:
 
 def _digits(
     buf: npt.NDArray[np.uint8], end: IntArray, length: IntArray, table: npt.NDArray[np.uint8]
-) -> tuple[IntArray, bool]:
-    """Values of the tokens ending (exclusive) at ``end``; False if a byte is not a digit."""
+) -> IntArray | None:
+    """Values of the tokens ending (exclusive) at ``end``; None if a byte is not a digit."""
     width = int(length.max())
     base = 16 if table is _HEX else 10
-    col = np.arange(width)
-    pos = end[:, None] - width + col  # right-aligned: missing leading digits read as 0
-    inside = col >= (width - length)[:, None]
-    v = table[buf[np.where(inside, pos, 0)]]
-    v = np.where(inside, v, 0)
-    if (v == 255).any():
-        return np.zeros(0, dtype=np.int64), False
+    lead = width - length  # missing leading digits read as 0
     out = np.zeros(end.size, dtype=np.int64)
-    for k in range(width):
-        out = out * base + v[:, k]
-    return out, True
+    for k in range(width):  # one column of digits at a time: no n x width temporaries
+        d = table[buf[end - (width - k)]]
+        if k < int(lead.max()):
+            d = np.where(lead <= k, d, 0)
+        if int(d.max()) == 255:
+            return None
+        out *= base
+        out += d
+    return out
 
 
-def _parse_fast(st: _State, chunk: bytes, first_line: int) -> bool:
-    """Parse a chunk of whole lines with numpy; False if anything needs the line parser."""
-    buf = np.frombuffer(chunk, dtype=np.uint8)
-    ws = np.flatnonzero(buf <= 32)
+def _parse_fast(st: _State, buf: npt.NDArray[np.uint8], first_line: int) -> int | None:
+    """Parse whole lines with numpy: the number of lines, or None if the line parser must."""
+    if st.mask.size < buf.size:
+        st.mask = np.empty(max(buf.size, CHUNK_BYTES), dtype=bool)
+    mask = st.mask[: buf.size]
+    np.less_equal(buf, 32, out=mask)
+    ws = np.flatnonzero(mask)  # token ends: every token is followed by a space or newline
     wc = buf[ws]
-    if not ((wc == 10) | (wc == 32)).all():
-        return False
-    start = np.empty_like(ws)
-    start[0] = 0
-    start[1:] = ws[:-1] + 1
-    length = ws - start
-    if (length == 0).any():  # a blank line, a leading or a doubled space
-        return False
     nl = np.flatnonzero(wc == 10)  # token index ending each line
+    if nl.size + np.count_nonzero(wc == 32) != ws.size:  # a tab, CR or control byte
+        return None
+    if ws[0] == 0 or (ws.size > 1 and int(np.diff(ws).min()) == 1):  # empty token
+        return None
     first = np.empty_like(nl)
     first[0] = 0
     first[1:] = nl[:-1] + 1
     ntok = nl - first + 1
     rtsim = st.compat == "rtsim"
-    if int(ntok.min()) == int(ntok.max()) == 2 and not rtsim:
+    lo, hi = int(ntok.min()), int(ntok.max())
+    if lo == hi == 2 and not rtsim:
         kind, op_t, addr_t = "simple", first, first + 1
-    elif int(ntok.min()) >= 4 and int(ntok.max()) <= 6:
+    elif lo >= 4 and hi <= 6:
         kind, op_t, addr_t = "nvmain", first + 1, first + 2
     else:
-        return False
+        return None
     if st.kind not in (None, kind):
-        return False
-    ops = buf[start[op_t]]
-    if (length[op_t] != 1).any():
-        return False
-    is_w = ops == 87  # 'W'
-    ok_op = is_w | (ops == 82) if rtsim else is_w | (ops == 82) | (ops == 119) | (ops == 114)
-    if not ok_op.all():
-        return False
+        return None
+
+    line_start = np.empty_like(nl)
+    line_start[0] = 0
+    line_start[1:] = ws[nl[:-1]] + 1
+
+    def span(t: IntArray) -> tuple[IntArray, IntArray]:
+        """Length and end of token ``t`` (never a line's first token: see ``line_start``)."""
+        end = ws[t]
+        return end - ws[t - 1] - 1, end
+
+    op_len, op_end = span(op_t)
+    ops = buf[op_end - 1]
+    is_w = ops == 87  # W
+    ok = is_w | (ops == 82)  # R
     if not rtsim:
-        is_w |= ops == 119
+        is_w |= ops == 119  # w
+        ok |= is_w | (ops == 114)  # r
+    if int(op_len.max()) != 1 or not ok.all():
+        return None
     cycle = np.zeros(nl.size, dtype=np.int64)
     if kind == "nvmain":
-        if int(length[first].max()) > _MAX_DEC_DIGITS:
-            return False
-        cycle, ok = _digits(buf, ws[first], length[first], _DEC)
-        if not ok:
-            return False
+        c_end = ws[first]
+        c_len = c_end - line_start
+        if int(c_len.max()) > _MAX_DEC_DIGITS:
+            return None
+        got = _digits(buf, c_end, c_len, _DEC)
+        if got is None:
+            return None
+        cycle = got
         if rtsim:
             if int(cycle.max()) >= _CYCLE_LIMIT_RTSIM or int(cycle[0]) < st.last_cycle:
-                return False
-            if (np.diff(cycle) < 0).any() or (length[first + 3] != DATA_HEX_DIGITS).any():
-                return False
-            if st.version == 1 and ((ntok >= 5) & (length[first + 4] != DATA_HEX_DIGITS)).any():
-                return False
-    a_start, a_len, a_end = start[addr_t], length[addr_t], ws[addr_t]
+                return None
+            if (np.diff(cycle) < 0).any() or (span(first + 3)[0] != DATA_HEX_DIGITS).any():
+                return None
+            if st.version == 1 and hi >= 5:
+                has_old = ntok >= 5
+                if (span(first[has_old] + 4)[0] != DATA_HEX_DIGITS).any():
+                    return None
+    a_len, a_end = span(addr_t)
+    a_start = a_end - a_len
     prefixed = (a_len > 2) & (buf[a_start] == 48) & ((buf[a_start + 1] | 32) == 120)  # 0x, 0X
     hexa = prefixed | rtsim
     digits_len = a_len - 2 * prefixed
     if int(digits_len.max()) > (_MAX_HEX_DIGITS if hexa.any() else _MAX_DEC_DIGITS):
-        return False
+        return None
     address = np.zeros(nl.size, dtype=np.int64)
     for mask, table in ((hexa, _HEX), (~hexa, _DEC)):
-        if mask.any():
-            vals, ok = _digits(buf, a_end[mask], digits_len[mask], table)
-            if not ok:
-                return False
-            address[mask] = vals
+        if mask.all():
+            got = _digits(buf, a_end, digits_len, table)
+        elif mask.any():
+            got = _digits(buf, a_end[mask], digits_len[mask], table)
+        else:
+            continue
+        if got is None:
+            return None
+        address[mask] = got
     st.kind = kind
     if rtsim and kind == "nvmain":
         st.last_cycle = int(cycle[-1])
     lines = first_line + np.arange(nl.size, dtype=np.int64)
     st.parts.append((is_w, address, cycle, lines))
-    return True
+    return int(nl.size)
 
 
-def _parse_chunk(st: _State, chunk: bytes, first_line: int) -> None:
-    """Whole lines (ending in a newline) starting at file line ``first_line``."""
-    if not chunk:
-        return
-    if b"#" in chunk or not _parse_fast(st, chunk, first_line):
-        try:
-            text = chunk[:-1].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise TraceError("trace is not UTF-8 text", source=st.source) from exc
-        _parse_lines(st, text, first_line)
+def _parse_chunk(st: _State, block: bytes, cut: int, first_line: int) -> int:
+    """Parse ``block[:cut]``, whole lines starting at file line ``first_line``; their count."""
+    if cut == 0:
+        return 0
+    if block.find(b"#", 0, cut) < 0:
+        got = _parse_fast(st, np.frombuffer(block, dtype=np.uint8, count=cut), first_line)
+        if got is not None:
+            return got
+    try:
+        text = block[: cut - 1].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TraceError("trace is not UTF-8 text", source=st.source) from exc
+    _parse_lines(st, text, first_line)
+    return text.count("\n") + 1
 
 
 def _version_line(st: _State, raw: bytes) -> tuple[str | None, bool]:
@@ -318,23 +343,24 @@ def parse_stream(stream: BinaryIO, source: str, compat: Compat = "rtmcim") -> Ac
     version_line, consumed = _version_line(st, first) if first else (None, False)
     if consumed and version_line is None:
         dropped += 1
-    carry = b"" if consumed else first
     line_no = 2 if consumed else 1
+    pending = b"" if consumed else first  # line 1 is an access: parse it with the rest
     while True:
-        block = stream.read(CHUNK_BYTES)
-        data = carry + block
-        cut = data.rfind(b"\n") + 1 if block else len(data)
-        whole, carry = data[:cut], data[cut:]
-        if not block and whole and not whole.endswith(b"\n"):
-            if compat == "rtsim":  # NVMain's reader drops a last line without a newline
-                dropped += 1
-                whole = b""
-            else:
-                whole += b"\n"
-        _parse_chunk(st, whole, line_no)
-        line_no += whole.count(b"\n")
+        block = pending + stream.read(CHUNK_BYTES)
+        pending = b""
         if not block:
             break
+        if not block.endswith(b"\n"):
+            block += stream.readline()  # complete the last line (nothing at the end of the file)
+        cut = len(block)
+        if not block.endswith(b"\n"):  # the file ends without a newline
+            if compat == "rtsim":  # NVMain's reader drops such a last line
+                dropped += 1
+                cut = block.rfind(b"\n") + 1
+            else:
+                block += b"\n"
+                cut += 1
+        line_no += _parse_chunk(st, block, cut, line_no)
     if not st.parts:
         _parse_lines(st, "", line_no)  # an empty trace: empty arrays of the right types
     is_w, addr, cyc, lines = (np.concatenate(p) for p in zip(*st.parts, strict=True))
