@@ -101,115 +101,157 @@ class Schedule:
     last_cycle: int  # cycle of the last READ/WRITE (0 for fcfs: no timing)
 
 
-def _arrival_heads(cycle: list[int], depth: int) -> list[int]:
-    """Arrival cycles of the first ``depth`` requests: trace order, never earlier than before."""
-    out, a = [], 0
-    for c in cycle[:depth]:
-        a = max(a, c)
-        out.append(a)
-    return out
+def next_in_row(row: IntArray) -> IntArray:
+    """``nxt[i]``: the next access after i in the same row (``n`` if none)."""
+    n = int(row.size)
+    nxt = np.full(n, n, dtype=np.int64)
+    by_row = np.argsort(row, kind="stable")
+    same = row[by_row[1:]] == row[by_row[:-1]]
+    nxt[by_row[:-1][same]] = by_row[1:][same]
+    return nxt
+
+
+@dataclass(frozen=True)
+class StaticShift:
+    """Static ports: access i needs offset ``target[i]`` of MU ``unit[i]`` (eager: from home)."""
+
+    unit: IntArray
+    target: IntArray
+    mus: int
+    eager: bool = False
 
 
 def frfcfs_schedule(
     row: IntArray,
     is_write: npt.NDArray[np.bool_],
     cycle: IntArray | None,
-    shift: Callable[[int], int],
+    shift: StaticShift | Callable[[int], int],
     policy: FrFcfs,
 ) -> Schedule:
     """Issue order and timing of FR-FCFS (module docstring).
 
-    ``row[i]`` is access i's row id; ``shift(i)`` shifts access i's MU into place and returns
-    its steps (called in issue order, so it may keep state); ``cycle`` is each access's cycle
-    (None: all at cycle 0).
+    ``row[i]`` is access i's row id; ``cycle`` its arrival cycle (None: all at cycle 0);
+    ``shift`` gives its shift steps: static ports are counted here, any other policy by a
+    callable ``shift(i) -> steps`` called in issue order (so it may keep state).
+
+    Requests of one row are always taken in trace order (every rule takes the oldest of a
+    row), so the row-hit candidate after taking request p is simply the next request of
+    p's row (:func:`next_in_row`), if it has arrived.
     """
     n = int(row.size)
     q_depth, thr, tm = policy.queue_depth, policy.starvation_threshold, policy.timing
-    rows = row.tolist()
-    writes = is_write.tolist()
+    rows, writes, nxt = row.tolist(), is_write.tolist(), next_in_row(row).tolist()
     cyc = cycle.tolist() if cycle is not None else [0] * n
-    arr = _arrival_heads(cyc, q_depth) + [0] * max(0, n - q_depth)
+    static = shift if isinstance(shift, StaticShift) else None
+    units = static.unit.tolist() if static else []
+    targets = static.target.tolist() if static else []
+    lazy = static is not None and not static.eager
+    offset = [0] * (static.mus if static else 0)
+    arr = [0] * n  # arrival cycles: trace order, never before the previous, a free slot
+    a = 0
+    for j in range(min(n, q_depth)):
+        a = cyc[j] if cyc[j] > a else a
+        arr[j] = a
     picked = bytearray(n + 1)
-    picked[n] = 0
-    queues: dict[int, deque[int]] = {}
-    order: list[int] = []
-    steps: list[int] = []
+    order, steps = [0] * n, [0] * n
     first = 0  # oldest request not yet taken
-    entered = 0  # requests [0, entered) have entered the row queues
-    active, open_row, served = False, -1, 0
+    entered = 0  # requests [0, entered) have arrived before the current decision
+    open_row, served, hit_next = -1, 0, n  # hit_next: the open row's next request
     hits = acts = 0
     last = -1  # cycle of the last command issued
-    t_req_done = -1  # cycle of the last READ/WRITE
+    done = -1  # cycle of the last READ/WRITE
     n_pre = n_act = n_rd = n_wr = 0
     n_act_rank = tm.t_cmd
     recent_acts = deque([0] * tm.raw, maxlen=tm.raw)
     prev_steps = 0
-    act_read_delay = tm.t_rcd - tm.t_al
+    t_rp, t_rrd = tm.t_rp, tm.t_rrd + tm.t_sh
+    act_pre, act_req = max(tm.t_rcd, tm.t_ras), tm.t_rcd - tm.t_al
     rd_pre, rd_rd = tm.t_al + tm.t_burst + tm.t_rtp - tm.t_ccd, max(tm.t_burst, tm.t_ccd)
     rd_wr = tm.t_cas + tm.t_burst + tm.t_rtrs - tm.t_cwd
     wr_pre = tm.t_al + tm.t_cwd + tm.t_burst + tm.t_wp + tm.t_wr
     wr_rd, wr_wr = tm.t_cwd + tm.t_burst + tm.t_wtr + tm.t_wp, max(tm.t_burst, tm.t_ccd) + tm.t_wp
+    t_raw, t_sh = tm.t_raw, tm.t_sh
     for k in range(n):
         while picked[first]:
             first += 1
-        t = max(t_req_done + 1, arr[first] + 1)  # a request is eligible the cycle after it arrives
-        hi = min(n, k + q_depth)
+        t = arr[first] + 1  # a request can be taken the cycle after it arrives
+        if done + 1 > t:
+            t = done + 1
+        hi = k + q_depth if k + q_depth < n else n
         while entered < hi and arr[entered] < t:
-            queues.setdefault(rows[entered], deque()).append(entered)
             entered += 1
-        pick = first
-        if active:
-            if served >= thr:
-                j = first
-                while j < entered and (picked[j] or rows[j] == open_row):
-                    j += 1
-                pick = j if j < entered else queues[open_row][0]
-            else:
-                same = queues.get(open_row)
-                if same:
-                    pick = same[0]
-        queues[rows[pick]].popleft()
+        if open_row < 0:
+            pick = first
+        elif served >= thr:  # starved: the oldest request to another row goes first
+            pick = first
+            while pick < entered and (picked[pick] or rows[pick] == open_row):
+                pick += 1
+            if pick == entered:
+                pick = hit_next
+        elif hit_next < entered:
+            pick = hit_next
+        else:
+            pick = first
         picked[pick] = 1
-        order.append(pick)
-        if k + q_depth < n:  # the freed queue slot takes the next trace line this cycle
-            j = k + q_depth
-            arr[j] = max(cyc[j], arr[j - 1], t)
+        order[k] = pick
+        j = k + q_depth
+        if j < n:  # the freed queue slot takes the next trace line this cycle
+            a = cyc[j]
+            if arr[j - 1] > a:
+                a = arr[j - 1]
+            arr[j] = a if a > t else t
         c = t
-        if active and rows[pick] == open_row:
+        if rows[pick] == open_row:
             hits += 1
             served += 1
         else:
             acts += 1
             served = 0
-            if active:  # PRECHARGE
-                c = max(c, last + 1, n_pre)
+            if open_row >= 0:  # PRECHARGE
+                c = n_pre if n_pre > c else c
                 last = c
-                n_act = max(n_act, c + tm.t_rp)
-            c = max(c, last + 1, n_act, n_act_rank, recent_acts[0] + tm.t_raw)  # ACTIVATE
+                n_act = c + t_rp if c + t_rp > n_act else n_act
+            c = last + 1 if last + 1 > c else c  # ACTIVATE
+            c = n_act if n_act > c else c
+            c = n_act_rank if n_act_rank > c else c
+            c = recent_acts[0] + t_raw if recent_acts[0] + t_raw > c else c
             last = c
             recent_acts.append(c)
-            n_act_rank = max(n_act_rank, c + tm.t_rrd + tm.t_sh)
-            n_pre = max(n_pre, c + max(tm.t_rcd, tm.t_ras))
-            ready = c + act_read_delay + tm.t_sh * prev_steps
-            n_rd, n_wr = max(n_rd, ready), max(n_wr, ready)
-            active, open_row = True, rows[pick]
-        c = max(c, last + 1)  # SHIFT
-        last = c
-        prev_steps = shift(pick)
-        steps.append(prev_steps)
-        if writes[pick]:
-            c = max(c, last + 1, n_wr)
-            n_pre, n_rd, n_wr = max(n_pre, c + wr_pre), max(n_rd, c + wr_rd), max(n_wr, c + wr_wr)
+            n_act_rank = c + t_rrd if c + t_rrd > n_act_rank else n_act_rank
+            n_pre = c + act_pre if c + act_pre > n_pre else n_pre
+            ready = c + act_req + t_sh * prev_steps
+            n_rd = ready if ready > n_rd else n_rd
+            n_wr = ready if ready > n_wr else n_wr
+            open_row = rows[pick]
+        hit_next = nxt[pick]
+        c = last + 1 if last + 1 > c else c  # SHIFT
+        if static is None:
+            prev_steps = shift(pick)  # type: ignore[operator]
+        elif lazy:
+            u, g = units[pick], targets[pick]
+            prev_steps = offset[u] - g if offset[u] > g else g - offset[u]
+            offset[u] = g
         else:
-            c = max(c, last + 1, n_rd)
-            n_pre, n_rd, n_wr = max(n_pre, c + rd_pre), max(n_rd, c + rd_rd), max(n_wr, c + rd_wr)
-        last = t_req_done = c
+            prev_steps = 2 * targets[pick]
+        steps[k] = prev_steps
+        c += 1  # READ or WRITE
+        if writes[pick]:
+            c = n_wr if n_wr > c else c
+            n_pre = c + wr_pre if c + wr_pre > n_pre else n_pre
+            n_rd = c + wr_rd if c + wr_rd > n_rd else n_rd
+            n_wr = c + wr_wr if c + wr_wr > n_wr else n_wr
+        else:
+            c = n_rd if n_rd > c else c
+            n_pre = c + rd_pre if c + rd_pre > n_pre else n_pre
+            n_rd = c + rd_rd if c + rd_rd > n_rd else n_rd
+            n_wr = c + rd_wr if c + rd_wr > n_wr else n_wr
+        last = done = c
     return Schedule(
         np.array(order, dtype=np.int64),
         np.array(steps, dtype=np.int64),
         hits,
         acts,
-        max(t_req_done, 0),
+        max(done, 0),
     )
 
 
@@ -219,5 +261,7 @@ __all__ = [
     "ControllerKind",
     "FrFcfs",
     "Schedule",
+    "StaticShift",
     "frfcfs_schedule",
+    "next_in_row",
 ]

@@ -38,7 +38,13 @@ from rtmcim.memory.address_map import (
     line_bytes_of,
     locate,
 )
-from rtmcim.memory.controller import ControllerKind, FrFcfs, Schedule, frfcfs_schedule
+from rtmcim.memory.controller import (
+    ControllerKind,
+    FrFcfs,
+    Schedule,
+    StaticShift,
+    frfcfs_schedule,
+)
 from rtmcim.memory.organization import Memory, Organization, access_tallies, leakage_mw
 from rtmcim.memory.trace_parse import (
     ALLOWED_LINE,
@@ -114,33 +120,22 @@ class TraceResult:
         return float(self.cost.energy_pj.get("shift", 0.0))
 
 
-def _shifter(org: Organization, loc: Location) -> Callable[[int], int]:
-    """A stateful ``shift(i) -> steps`` over access i's MU, for the controller's timing."""
-    units, doms = loc.mu_global.tolist(), loc.domain.tolist()
+def _shifter(org: Organization, loc: Location) -> StaticShift | Callable[[int], int]:
+    """Shift steps of access i for the controller's timing, in issue order."""
     if org.port_policy == "static":
-        seg, eager = org.mu.segment, org.update_policy == "eager"
-        offset = [0] * org.mus
-
-        def static(i: int) -> int:
-            target = doms[i] % seg
-            if eager:
-                return 2 * target
-            u = units[i]
-            steps = abs(offset[u] - target)
-            offset[u] = target
-            return steps
-
-        return static
+        eager = org.update_policy == "eager"
+        return StaticShift(loc.mu_global, loc.domain % org.mu.segment, org.mus, eager)
+    units, doms = loc.mu_global.tolist(), loc.domain.tolist()
     tracks: dict[int, Track] = {}
     g = org.mu
 
-    def general(i: int) -> int:
+    def nearest(i: int) -> int:
         u = units[i]
         if u not in tracks:
             tracks[u] = Track(g.domains, g.ports, org.port_policy, org.update_policy)
         return tracks[u].access(doms[i])
 
-    return general
+    return nearest
 
 
 def schedule(

@@ -129,3 +129,70 @@ def test_rtsim_figures_on_the_issue_traces(tmp_path: Path) -> None:
     # in trace order the sequential stream walks each DBC once: 64 x 93 MU steps
     seq = run_trace_file(mem, tmp_path / "seq_reads.nvt", compat="rtsim")
     assert seq.mu_shift_steps == 64 * 93
+
+
+def more_rtsim_traces(folder: Path) -> dict[str, Path]:
+    """Five more traces (one random.Random(7) stream, in this order; no header line)."""
+    r = random.Random(7)
+    specs: dict[str, list[tuple[int, str, int]]] = {}
+    specs["w100"] = [(i * 4, "W", r.randrange(0, 1 << 20, 64)) for i in range(3000)]
+    specs["w50"] = [
+        (i * 4, "W" if r.random() < 0.5 else "R", r.randrange(0, 1 << 20, 64)) for i in range(3000)
+    ]
+    specs["hot"] = [
+        (i * 4, "W" if r.random() < 0.3 else "R", r.randrange(0, 1 << 14, 64)) for i in range(3000)
+    ]
+    bursty, c = [], 0
+    for _ in range(3000):  # idle gaps and bursts: arrival times decide what is queued
+        c += r.choice([0, 0, 1, 2, 50, 200])
+        bursty.append((c, "W" if r.random() < 0.3 else "R", r.randrange(0, 1 << 16, 64)))
+    specs["bursty"] = bursty
+    for _ in range(3000):  # a trace of unaligned addresses above 1 MiB, not kept here
+        r.random(), r.randrange(0, 1 << 30)
+    specs["zero"] = [  # every request at cycle 0
+        (0, "W" if r.random() < 0.3 else "R", r.randrange(0, 1 << 18, 64)) for i in range(3000)
+    ]
+    out = {}
+    for name, rows in specs.items():
+        p = folder / f"{name}.nvt"
+        p.write_text("".join(f"{c} {op} 0x{a:x} {'00' * 64} 0\n" for c, op, a in rows))
+        out[name] = p
+    return out
+
+
+# RTSim as above on these: reads, writes, totalnumShifts, shiftEnergy (nJ), rb_hits, activates
+RTSIM_MORE = {
+    "w100": (0, 2999, 1_090_464, 664.501, 184, 2815),
+    "w50": (1471, 1528, 1_048_160, 638.722, 188, 2811),
+    "hot": (2088, 911, 1_026_624, 625.599, 2365, 634),
+    "bursty": (2140, 859, 1_041_216, 634.491, 277, 2722),
+    "zero": (2109, 890, 1_029_248, 627.198, 628, 2371),
+}
+
+
+def test_rtsim_figures_on_writes_hot_rows_bursts_and_cycle_zero(tmp_path: Path) -> None:
+    mem = load_memory(CONFIGS / "rtsim-rm.yaml")
+    for name, path in more_rtsim_traces(tmp_path).items():
+        reads, writes, shifts, energy_nj, hits, acts = RTSIM_MORE[name]
+        r = run_trace_file(mem, path, compat="rtsim", controller="frfcfs")
+        assert (r.reads, r.writes, r.track_shifts) == (reads, writes, shifts), name
+        assert r.shift_energy_pj / 1000 == pytest.approx(energy_nj, rel=1e-3), name
+        assert (r.row_hits, r.activations) == (hits, acts), name
+
+
+@pytest.mark.parametrize(("port", "update"), [("nearest", "lazy"), ("static", "eager")])
+def test_frfcfs_steps_follow_the_port_policies(port: str, update: str) -> None:
+    # the controller's own step count (for its timing) equals the shift counter run in
+    # issue order, whatever the policies
+    data = {**SMALL, "organization": {**SMALL["organization"], "port_policy": port}}  # type: ignore[dict-item]
+    data["organization"]["update_policy"] = update  # type: ignore[index]
+    mem = memory_from_dict(data)
+    rng = np.random.default_rng(11)
+    acc = Accesses(
+        rng.random(300) < 0.3, rng.integers(0, 32, 300) * 4, cycle=np.zeros(300, np.int64)
+    )
+    loc = map_addresses(mem.org, acc)
+    s = schedule(mem.org, acc, loc, "frfcfs", FrFcfs(8, 2, 8))
+    o = s.order
+    assert sorted(o) == list(range(300))
+    assert list(mem.org.shift_steps(loc.mu_global[o], loc.domain[o])) == list(s.steps)
