@@ -198,16 +198,17 @@ def _digits(
     width = int(length.max())
     base = 16 if table is _HEX else 10
     lead = width - length  # missing leading digits read as 0
+    padded = width - int(length.min())
     out = np.zeros(end.size, dtype=np.int64)
+    bad = False
     for k in range(width):  # one column of digits at a time: no n x width temporaries
-        d = table[buf[end - (width - k)]]
-        if k < int(lead.max()):
-            d = np.where(lead <= k, d, 0)
-        if int(d.max()) == 255:
-            return None
+        d = table.take(buf.take(end - (width - k)))
+        if k < padded:
+            d[lead > k] = 0
+        bad |= int(d.max()) == 255
         out *= base
         out += d
-    return out
+    return None if bad else out
 
 
 def _parse_fast(st: _State, buf: npt.NDArray[np.uint8], first_line: int) -> int | None:
@@ -301,7 +302,7 @@ def _parse_fast(st: _State, buf: npt.NDArray[np.uint8], first_line: int) -> int 
     return int(nl.size)
 
 
-def _parse_chunk(st: _State, block: bytes, cut: int, first_line: int) -> int:
+def _parse_chunk(st: _State, block: bytes | bytearray, cut: int, first_line: int) -> int:
     """Parse ``block[:cut]``, whole lines starting at file line ``first_line``; their count."""
     if cut == 0:
         return 0
@@ -310,7 +311,7 @@ def _parse_chunk(st: _State, block: bytes, cut: int, first_line: int) -> int:
         if got is not None:
             return got
     try:
-        text = block[: cut - 1].decode("utf-8")
+        text = bytes(block[: cut - 1]).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise TraceError("trace is not UTF-8 text", source=st.source) from exc
     _parse_lines(st, text, first_line)
@@ -334,33 +335,46 @@ def _version_line(st: _State, raw: bytes) -> tuple[str | None, bool]:
 
 
 def parse_stream(stream: BinaryIO, source: str, compat: Compat = "rtmcim") -> Accesses:
-    """Parse a trace from a binary stream, chunk by chunk."""
+    """Parse a trace from a binary stream, a chunk of whole lines at a time."""
     if compat not in COMPAT_MODES:
         raise TraceError("unknown trace rules", value=compat, allowed=", ".join(COMPAT_MODES))
     st = _State(source, compat)
-    first = stream.readline()
-    dropped = 0
-    version_line, consumed = _version_line(st, first) if first else (None, False)
-    if consumed and version_line is None:
-        dropped += 1
-    line_no = 2 if consumed else 1
-    pending = b"" if consumed else first  # line 1 is an access: parse it with the rest
+    buf = bytearray(CHUNK_BYTES)
+    size = 0  # bytes held in buf; [0, size) starts at a line start
+    line_no, dropped, version_line, at_start, eof = 1, 0, None, True, False
     while True:
-        block = pending + stream.read(CHUNK_BYTES)
-        pending = b""
-        if not block:
+        if size == len(buf):  # a line longer than the buffer
+            buf.extend(bytes(len(buf)))
+        if not eof:
+            with memoryview(buf) as free:
+                got = stream.readinto(free[size:])  # type: ignore[attr-defined]
+            size += got or 0
+            eof = not got
+        if at_start:
+            nl = buf.find(b"\n", 0, size)
+            if nl < 0 and not eof:
+                continue  # line 1 is not complete yet
+            at_start = False
+            end = nl + 1 if nl >= 0 else size
+            if end:
+                version_line, consumed = _version_line(st, bytes(buf[:end]))
+                if consumed:
+                    dropped += version_line is None
+                    line_no = 2
+                    buf[: size - end] = buf[end:size]
+                    size -= end
+        cut = buf.rfind(b"\n", 0, size) + 1
+        if cut:
+            line_no += _parse_chunk(st, buf, cut, line_no)
+            buf[: size - cut] = buf[cut:size]  # the partial last line moves to the front
+            size -= cut
+        if eof:
+            if size:  # a last line without a newline
+                if compat == "rtsim":  # NVMain's reader drops it
+                    dropped += 1
+                else:
+                    _parse_chunk(st, bytes(buf[:size]) + b"\n", size + 1, line_no)
             break
-        if not block.endswith(b"\n"):
-            block += stream.readline()  # complete the last line (nothing at the end of the file)
-        cut = len(block)
-        if not block.endswith(b"\n"):  # the file ends without a newline
-            if compat == "rtsim":  # NVMain's reader drops such a last line
-                dropped += 1
-                cut = block.rfind(b"\n") + 1
-            else:
-                block += b"\n"
-                cut += 1
-        line_no += _parse_chunk(st, block, cut, line_no)
     if not st.parts:
         _parse_lines(st, "", line_no)  # an empty trace: empty arrays of the right types
     is_w, addr, cyc, lines = (np.concatenate(p) for p in zip(*st.parts, strict=True))
