@@ -80,14 +80,8 @@ def main() -> int:
         write_trace(trace)
         mb = trace.stat().st_size / 2**20
         print(f"trace: {N:,} NVMain lines, 30 % writes, seed {SEED}, {mb:.0f} MB; {CONFIG.name}")
-        best = min(_timed(partial(read_trace, trace, "rtsim")) for _ in range(3))
-        rate = N / best
-        ok &= rate >= TARGET_LINES_PER_S
-        print(f"  parse (one process):   {rate:12,.0f} lines/s      target {TARGET_LINES_PER_S:,}")
-        mem, acc = load_memory(CONFIG), read_trace(trace, "rtsim")
-        for ctl in ("fcfs", "frfcfs"):
-            secs = _timed(partial(run_trace, mem, acc, controller=ctl))
-            print(f"  replay {ctl:7s}:        {len(acc) / secs:12,.0f} accesses/s")
+        # whole processes first: a child forked from a parent that already holds the parsed
+        # trace would report the parent's memory as its own peak
         for ctl in ("fcfs", "frfcfs"):
             secs, peak = min(whole_process(trace, ctl) for _ in range(3))
             ratio = RTSIM_SECONDS / secs
@@ -101,6 +95,14 @@ def main() -> int:
                 f"(target {TARGET_RATIO[ctl]:g}x{', <= 1 s, <= 200 MB' if ctl == 'fcfs' else ''})"
                 f": {'PASS' if hit else 'FAIL'}"
             )
+        best = min(_timed(partial(read_trace, trace, "rtsim")) for _ in range(3))
+        rate = N / best
+        ok &= rate >= TARGET_LINES_PER_S
+        print(f"  parse (one process):   {rate:12,.0f} lines/s      target {TARGET_LINES_PER_S:,}")
+        mem, acc = load_memory(CONFIG), read_trace(trace, "rtsim")
+        for ctl in ("fcfs", "frfcfs"):
+            secs = _timed(partial(run_trace, mem, acc, controller=ctl))
+            print(f"  replay {ctl:7s}:        {len(acc) / secs:12,.0f} accesses/s")
     print("all targets met" if ok else "some targets missed")
     return 0 if ok else 1
 

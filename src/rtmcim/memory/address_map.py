@@ -164,13 +164,13 @@ def locate(amap: AddressMap, org: Organization, address: IntArray) -> Location:
     digit: dict[str, IntArray] = {}
     rest = line
     for f in reversed(amap.fields):  # least significant first
-        digit[f] = rest % counts[f]
-        rest = rest // counts[f]
-    zero = np.zeros_like(line)
-    bank = digit.get("BK", zero)
-    sub = digit.get("SA", zero)
-    mu = digit.get("R", zero)
-    mu_global = (bank * org.subarrays_per_bank + sub) * org.mus_in_subarray + mu
+        if counts[f] > 1:  # a field of one unit is always 0
+            rest, digit[f] = np.divmod(rest, counts[f])
+    zero = np.zeros(0 if len(digit) == 4 else line.size, dtype=np.int64)
+    bank, sub, mu = (digit.get(f, zero) for f in ("BK", "SA", "R"))
+    mu_global = mu
+    if org.banks > 1 or org.subarrays_per_bank > 1:
+        mu_global = (bank * org.subarrays_per_bank + sub) * org.mus_in_subarray + mu
     return Location(bank, sub, mu, mu_global, digit.get("C", zero))
 
 

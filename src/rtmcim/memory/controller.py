@@ -31,6 +31,7 @@ of the *previous* SHIFT (NVMain's subarray reads its last shift count there).
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -101,6 +102,10 @@ class Schedule:
     last_cycle: int  # cycle of the last READ/WRITE (0 for fcfs: no timing)
 
 
+def _compact(values: IntArray) -> array[int]:
+    return array("q", np.ascontiguousarray(values, dtype=np.int64).tobytes())
+
+
 def next_in_row(row: IntArray) -> IntArray:
     """``nxt[i]``: the next access after i in the same row (``n`` if none)."""
     n = int(row.size)
@@ -140,20 +145,22 @@ def frfcfs_schedule(
     """
     n = int(row.size)
     q_depth, thr, tm = policy.queue_depth, policy.starvation_threshold, policy.timing
-    rows, writes, nxt = row.tolist(), is_write.tolist(), next_in_row(row).tolist()
-    cyc = cycle.tolist() if cycle is not None else [0] * n
+    # per-access inputs as compact arrays of machine integers (8 bytes each, not an int object)
+    rows, nxt = _compact(row), _compact(next_in_row(row))
+    writes = is_write.tolist()
+    cyc = _compact(cycle if cycle is not None else np.zeros(n, dtype=np.int64))
     static = shift if isinstance(shift, StaticShift) else None
-    units = static.unit.tolist() if static else []
-    targets = static.target.tolist() if static else []
+    units = _compact(static.unit) if static else _compact(np.zeros(0, dtype=np.int64))
+    targets = static.target.tolist() if static else []  # < a segment: small, shared ints
     lazy = static is not None and not static.eager
     offset = [0] * (static.mus if static else 0)
-    arr = [0] * n  # arrival cycles: trace order, never before the previous, a free slot
+    arr = _compact(np.zeros(n, dtype=np.int64))  # arrival: trace order, after a free slot
     a = 0
     for j in range(min(n, q_depth)):
         a = cyc[j] if cyc[j] > a else a
         arr[j] = a
     picked = bytearray(n + 1)
-    order, steps = [0] * n, [0] * n
+    order, steps = _compact(np.zeros(n, dtype=np.int64)), _compact(np.zeros(n, dtype=np.int64))
     first = 0  # oldest request not yet taken
     entered = 0  # requests [0, entered) have arrived before the current decision
     open_row, served, hit_next = -1, 0, n  # hit_next: the open row's next request
@@ -247,8 +254,8 @@ def frfcfs_schedule(
             n_wr = c + rd_wr if c + rd_wr > n_wr else n_wr
         last = done = c
     return Schedule(
-        np.array(order, dtype=np.int64),
-        np.array(steps, dtype=np.int64),
+        np.frombuffer(order, dtype=np.int64),
+        np.frombuffer(steps, dtype=np.int64),
         hits,
         acts,
         max(done, 0),
