@@ -32,42 +32,32 @@ and what is allowed, and nothing after its chunk is read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal, get_args
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 
 from rtmcim.errors import TraceError
+from rtmcim.memory.trace_lines import (
+    ALLOWED_LINE,
+    ALLOWED_LINE_RTSIM,
+    COMPAT_MODES,
+    CYCLE_LIMIT_RTSIM,
+    DATA_HEX_DIGITS,
+    DEC,
+    HEX,
+    MAX_DEC_DIGITS,
+    MAX_HEX_DIGITS,
+    Compat,
+    ParseState,
+    parse_lines,
+)
 
-Compat = Literal["rtmcim", "rtsim"]
-COMPAT_MODES: tuple[str, ...] = get_args(Compat)
 CHUNK_BYTES = 1 << 22  # 4 MiB: a few passes over it stay in cache
-
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-
-ALLOWED_LINE = (
-    "'OP ADDRESS' or NVMain 'CYCLE OP ADDRESS DATA [OLDDATA] THREAD', "
-    "OP one of R, W; ADDRESS decimal or 0x-hex, >= 0"
-)
-ALLOWED_LINE_RTSIM = (
-    "NVMain 'CYCLE OP ADDRESS DATA [OLDDATA] THREAD' (--compat rtsim): CYCLE an integer "
-    "below 2^32 that never decreases, OP R or W, ADDRESS hexadecimal (0x optional), "
-    "DATA 128 hex digits"
-)
-DATA_HEX_DIGITS = 128  # NVMain's reader takes a 64-byte line of data per access
-_CYCLE_LIMIT_RTSIM = 1 << 32  # NVMain reads the cycle as an unsigned int
-_MAX_DEC_DIGITS = 18  # below 2^63
-_MAX_HEX_DIGITS = 15  # below 2^63 with room: longer addresses go through the line parser
-
-# byte -> digit value (255: not a digit of that base)
-_DEC = np.full(256, 255, dtype=np.uint8)
-_DEC[48:58] = np.arange(10)
-_HEX = _DEC.copy()
-_HEX[97:103] = np.arange(10, 16)
-_HEX[65:71] = np.arange(10, 16)
 
 
 @dataclass(frozen=True)
@@ -90,113 +80,12 @@ class Accesses:
         return f"{self.source}:{int(self.lines[i])}" if self.lines is not None else self.source
 
 
-@dataclass
-class _State:
-    """What carries from one chunk to the next."""
-
-    source: str
-    compat: Compat
-    kind: str | None = None  # "simple" or "nvmain", fixed by the first access
-    version: int = 0
-    last_cycle: int = 0
-    parts: list[tuple[BoolArray, IntArray, IntArray, IntArray]] = field(default_factory=list)
-    mask: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # reused per chunk
-
-    @property
-    def allowed(self) -> str:
-        return ALLOWED_LINE_RTSIM if self.compat == "rtsim" else ALLOWED_LINE
-
-    def bad(self, lineno: int, line: str, why: str) -> TraceError:
-        # the offending text goes into the message: RtmcimError prints a value only beside a key
-        return TraceError(
-            f"{why} in {line.strip()!r}",
-            source=f"{self.source}:{lineno}",
-            value=line.strip(),
-            allowed=self.allowed,
-        )
-
-
-def _int_token(tok: str, hex_always: bool) -> int | None:
-    """A non-negative integer token (decimal, 0x-hex, or always hex), or None."""
-    digits, base = tok, 16 if hex_always else 10
-    if tok[:2] in ("0x", "0X"):
-        digits, base = tok[2:], 16
-    table = _HEX if base == 16 else _DEC
-    if not digits or any(ord(ch) > 255 or table[ord(ch)] == 255 for ch in digits):
-        return None
-    return int(digits, base)
-
-
-def _parse_line(st: _State, lineno: int, raw: str) -> tuple[bool, int, int] | None:
-    """One line by the rules of ``st.compat``: (is_write, address, cycle), or None to skip."""
-    rtsim = st.compat == "rtsim"
-    line = raw if rtsim else raw.split("#", 1)[0]
-    tok = line.split()
-    if not tok:
-        return None
-    if len(tok) == 2 and not rtsim:
-        this, op, addr, cycle = "simple", tok[0], tok[1], 0
-    elif 4 <= len(tok) <= 6:
-        this, op, addr = "nvmain", tok[1], tok[2]
-        c = _int_token(tok[0], False) if tok[0].isdigit() else None
-        if c is None:
-            raise st.bad(lineno, raw, f"NVMain cycle must be an integer, got {tok[0]!r}")
-        if c >= (_CYCLE_LIMIT_RTSIM if rtsim else 2**63):
-            raise st.bad(lineno, raw, f"cycle {c} is too large")
-        if rtsim and c < st.last_cycle:
-            raise st.bad(lineno, raw, f"cycle {c} goes backwards (previous line: {st.last_cycle})")
-        cycle = c
-    else:
-        want = "4-6" if rtsim else "2 or 4-6"
-        raise st.bad(lineno, raw, f"expected {want} fields, got {len(tok)}")
-    if st.kind is None:
-        st.kind = this
-    elif st.kind != this:
-        raise st.bad(lineno, raw, f"line is in {this} format but the file began {st.kind}")
-    if (op if rtsim else op.upper()) not in ("R", "W"):
-        raise st.bad(lineno, raw, f"unknown operation {op!r}")
-    a = _int_token(addr, hex_always=rtsim)
-    if a is None:
-        raise st.bad(lineno, raw, f"address {addr!r} is not a non-negative integer")
-    if a >= 2**63:
-        raise st.bad(lineno, raw, f"address {addr} exceeds 63 bits")
-    if rtsim:
-        data = [tok[3]] + ([tok[4]] if st.version == 1 and len(tok) >= 5 else [])
-        for d in data:
-            if len(d) != DATA_HEX_DIGITS:
-                raise st.bad(lineno, raw, f"data field has {len(d)} characters, not 128")
-        st.last_cycle = cycle
-    return op.upper() == "W", a, cycle
-
-
-def _parse_lines(st: _State, text: str, first_line: int) -> None:
-    ops: list[bool] = []
-    addrs: list[int] = []
-    cycles: list[int] = []
-    lines: list[int] = []
-    for k, raw in enumerate(text.split("\n")):
-        got = _parse_line(st, first_line + k, raw.rstrip("\r"))
-        if got is not None:
-            ops.append(got[0])
-            addrs.append(got[1])
-            cycles.append(got[2])
-            lines.append(first_line + k)
-    st.parts.append(
-        (
-            np.array(ops, dtype=bool),
-            np.array(addrs, dtype=np.int64),
-            np.array(cycles, dtype=np.int64),
-            np.array(lines, dtype=np.int64),
-        )
-    )
-
-
 def _digits(
     buf: npt.NDArray[np.uint8], end: IntArray, length: IntArray, table: npt.NDArray[np.uint8]
 ) -> IntArray | None:
     """Values of the tokens ending (exclusive) at ``end``; None if a byte is not a digit."""
     width = int(length.max())
-    base = 16 if table is _HEX else 10
+    base = 16 if table is HEX else 10
     lead = width - length  # missing leading digits read as 0
     padded = width - int(length.min())
     out = np.zeros(end.size, dtype=np.int64)
@@ -211,7 +100,7 @@ def _digits(
     return None if bad else out
 
 
-def _parse_fast(st: _State, buf: npt.NDArray[np.uint8], first_line: int) -> int | None:
+def _parse_fast(st: ParseState, buf: npt.NDArray[np.uint8], first_line: int) -> int | None:
     """Parse whole lines with numpy: the number of lines, or None if the line parser must."""
     if st.mask.size < buf.size:
         st.mask = np.empty(max(buf.size, CHUNK_BYTES), dtype=bool)
@@ -261,14 +150,14 @@ def _parse_fast(st: _State, buf: npt.NDArray[np.uint8], first_line: int) -> int 
     if kind == "nvmain":
         c_end = ws[first]
         c_len = c_end - line_start
-        if int(c_len.max()) > _MAX_DEC_DIGITS:
+        if int(c_len.max()) > MAX_DEC_DIGITS:
             return None
-        got = _digits(buf, c_end, c_len, _DEC)
+        got = _digits(buf, c_end, c_len, DEC)
         if got is None:
             return None
         cycle = got
         if rtsim:
-            if int(cycle.max()) >= _CYCLE_LIMIT_RTSIM or int(cycle[0]) < st.last_cycle:
+            if int(cycle.max()) >= CYCLE_LIMIT_RTSIM or int(cycle[0]) < st.last_cycle:
                 return None
             if (np.diff(cycle) < 0).any() or (span(first + 3)[0] != DATA_HEX_DIGITS).any():
                 return None
@@ -281,10 +170,10 @@ def _parse_fast(st: _State, buf: npt.NDArray[np.uint8], first_line: int) -> int 
     prefixed = (a_len > 2) & (buf[a_start] == 48) & ((buf[a_start + 1] | 32) == 120)  # 0x, 0X
     hexa = prefixed | rtsim
     digits_len = a_len - 2 * prefixed
-    if int(digits_len.max()) > (_MAX_HEX_DIGITS if hexa.any() else _MAX_DEC_DIGITS):
+    if int(digits_len.max()) > (MAX_HEX_DIGITS if hexa.any() else MAX_DEC_DIGITS):
         return None
     address = np.zeros(nl.size, dtype=np.int64)
-    for mask, table in ((hexa, _HEX), (~hexa, _DEC)):
+    for mask, table in ((hexa, HEX), (~hexa, DEC)):
         if mask.all():
             got = _digits(buf, a_end, digits_len, table)
         elif mask.any():
@@ -302,7 +191,7 @@ def _parse_fast(st: _State, buf: npt.NDArray[np.uint8], first_line: int) -> int 
     return int(nl.size)
 
 
-def _parse_chunk(st: _State, block: bytes | bytearray, cut: int, first_line: int) -> int:
+def _parse_chunk(st: ParseState, block: bytes | bytearray, cut: int, first_line: int) -> int:
     """Parse ``block[:cut]``, whole lines starting at file line ``first_line``; their count."""
     if cut == 0:
         return 0
@@ -314,11 +203,11 @@ def _parse_chunk(st: _State, block: bytes | bytearray, cut: int, first_line: int
         text = bytes(block[: cut - 1]).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise TraceError("trace is not UTF-8 text", source=st.source) from exc
-    _parse_lines(st, text, first_line)
+    parse_lines(st, text, first_line)
     return text.count("\n") + 1
 
 
-def _version_line(st: _State, raw: bytes) -> tuple[str | None, bool]:
+def _version_line(st: ParseState, raw: bytes) -> tuple[str | None, bool]:
     """Handle line 1: (the NVMV header if any, whether line 1 is consumed)."""
     text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
     if st.compat == "rtsim":
@@ -338,7 +227,7 @@ def parse_stream(stream: BinaryIO, source: str, compat: Compat = "rtmcim") -> Ac
     """Parse a trace from a binary stream, a chunk of whole lines at a time."""
     if compat not in COMPAT_MODES:
         raise TraceError("unknown trace rules", value=compat, allowed=", ".join(COMPAT_MODES))
-    st = _State(source, compat)
+    st = ParseState(source, compat)
     buf = bytearray(CHUNK_BYTES)
     size = 0  # bytes held in buf; [0, size) starts at a line start
     line_no, dropped, version_line, at_start, eof = 1, 0, None, True, False
@@ -376,7 +265,7 @@ def parse_stream(stream: BinaryIO, source: str, compat: Compat = "rtmcim") -> Ac
                     _parse_chunk(st, bytes(buf[:size]) + b"\n", size + 1, line_no)
             break
     if not st.parts:
-        _parse_lines(st, "", line_no)  # an empty trace: empty arrays of the right types
+        parse_lines(st, "", line_no)  # an empty trace: empty arrays of the right types
     is_w, addr, cyc, lines = (np.concatenate(p) for p in zip(*st.parts, strict=True))
     has_cycles = st.kind == "nvmain"
     return Accesses(is_w, addr, source, lines, cyc if has_cycles else None, version_line, dropped)
