@@ -21,6 +21,9 @@
     each when its timing constraint allows (:class:`CommandTiming`); the next
     request is taken the cycle after the previous one's READ or WRITE issued.
 
+The loop that takes the decisions is :mod:`rtmcim.memory.frfcfs`; stretches in
+which the queue stays full go through :mod:`rtmcim.memory.frfcfs_block`.
+
 The command timing below reproduces, cycle for cycle, the commands NVMain
 issues for RTSim's ``Config/RM.config``; the facts come from NVMain's subarray,
 bank and rank models (``src/SubArray.cpp``, ``Ranks/StandardRank``) and
@@ -33,7 +36,6 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
@@ -102,7 +104,8 @@ class Schedule:
     last_cycle: int  # cycle of the last READ/WRITE (0 for fcfs: no timing)
 
 
-def _compact(values: IntArray) -> array[int]:
+def compact(values: npt.ArrayLike) -> array[int]:
+    """Machine integers in an ``array`` (8 bytes each, not an int object each)."""
     return array("q", np.ascontiguousarray(values, dtype=np.int64).tobytes())
 
 
@@ -110,7 +113,8 @@ def next_in_row(row: IntArray) -> IntArray:
     """``nxt[i]``: the next access after i in the same row (``n`` if none)."""
     n = int(row.size)
     nxt = np.full(n, n, dtype=np.int64)
-    by_row = np.argsort(row, kind="stable")
+    small = n and int(row.min()) >= 0 and int(row.max()) < 1 << 16
+    by_row = np.argsort(row.astype(np.uint16) if small else row, kind="stable")  # radix sort
     same = row[by_row[1:]] == row[by_row[:-1]]
     nxt[by_row[:-1][same]] = by_row[1:][same]
     return nxt
@@ -118,148 +122,54 @@ def next_in_row(row: IntArray) -> IntArray:
 
 @dataclass(frozen=True)
 class StaticShift:
-    """Static ports: access i needs offset ``target[i]`` of MU ``unit[i]`` (eager: from home)."""
+    """Static ports: access i goes to MU ``unit[i]`` at ``domain[i]`` (eager: from home)."""
 
     unit: IntArray
-    target: IntArray
+    domain: IntArray
+    domains: int
+    ports: int
     mus: int
     eager: bool = False
 
 
-def frfcfs_schedule(
-    row: IntArray,
-    is_write: npt.NDArray[np.bool_],
-    cycle: IntArray | None,
-    shift: StaticShift | Callable[[int], int],
-    policy: FrFcfs,
-) -> Schedule:
-    """Issue order and timing of FR-FCFS (module docstring).
+@dataclass
+class Run:
+    """One replay: its inputs (per access, in trace order) and the controller's state."""
 
-    ``row[i]`` is access i's row id; ``cycle`` its arrival cycle (None: all at cycle 0);
-    ``shift`` gives its shift steps: static ports are counted here, any other policy by a
-    callable ``shift(i) -> steps`` called in issue order (so it may keep state).
+    policy: FrFcfs
+    rows: array[int]
+    nxt: array[int]
+    writes: list[bool]
+    is_write: npt.NDArray[np.bool_]  # the same, for numpy
+    cyc: array[int]
+    arr: array[int]  # arrival cycle, filled as queue slots free up
+    picked: bytearray
+    order: array[int]
+    steps: array[int]
+    offset: array[int]  # static ports: each MU's offset
+    targets: list[int]  # static ports: each access's offset (domain % segment)
+    units: array[int]
+    # state carried from one decision to the next
+    first: int = 0  # oldest request not yet taken
+    entered: int = 0  # requests [0, entered) have arrived by the current decision
+    open_row: int = -1
+    served: int = 0  # row hits served since the open row was opened
+    hit_next: int = 0  # the open row's next request
+    hits: int = 0
+    acts: int = 0
+    done: int = -1  # cycle of the last READ/WRITE (the last command too)
+    n_pre: int = 0  # earliest cycles for the next PRECHARGE, ACTIVATE, READ, WRITE
+    n_act: int = 0
+    n_rd: int = 0
+    n_wr: int = 0
+    n_act_rank: int = 0  # the rank's ACTIVATE-to-ACTIVATE limit
+    recent_acts: deque[int] = field(default_factory=deque)  # the last RAW activations
+    prev_steps: int = 0  # the last SHIFT's steps (NVMain's ACTIVATE reads them)
+    prev_write: bool = False
 
-    Requests of one row are always taken in trace order (every rule takes the oldest of a
-    row), so the row-hit candidate after taking request p is simply the next request of
-    p's row (:func:`next_in_row`), if it has arrived.
-    """
-    n = int(row.size)
-    q_depth, thr, tm = policy.queue_depth, policy.starvation_threshold, policy.timing
-    # per-access inputs as compact arrays of machine integers (8 bytes each, not an int object)
-    rows, nxt = _compact(row), _compact(next_in_row(row))
-    writes = is_write.tolist()
-    cyc = _compact(cycle if cycle is not None else np.zeros(n, dtype=np.int64))
-    static = shift if isinstance(shift, StaticShift) else None
-    units = _compact(static.unit) if static else _compact(np.zeros(0, dtype=np.int64))
-    targets = static.target.tolist() if static else []  # < a segment: small, shared ints
-    lazy = static is not None and not static.eager
-    offset = [0] * (static.mus if static else 0)
-    arr = _compact(np.zeros(n, dtype=np.int64))  # arrival: trace order, after a free slot
-    a = 0
-    for j in range(min(n, q_depth)):
-        a = cyc[j] if cyc[j] > a else a
-        arr[j] = a
-    picked = bytearray(n + 1)
-    order, steps = _compact(np.zeros(n, dtype=np.int64)), _compact(np.zeros(n, dtype=np.int64))
-    first = 0  # oldest request not yet taken
-    entered = 0  # requests [0, entered) have arrived before the current decision
-    open_row, served, hit_next = -1, 0, n  # hit_next: the open row's next request
-    hits = acts = 0
-    last = -1  # cycle of the last command issued
-    done = -1  # cycle of the last READ/WRITE
-    n_pre = n_act = n_rd = n_wr = 0
-    n_act_rank = tm.t_cmd
-    recent_acts = deque([0] * tm.raw, maxlen=tm.raw)
-    prev_steps = 0
-    t_rp, t_rrd = tm.t_rp, tm.t_rrd + tm.t_sh
-    act_pre, act_req = max(tm.t_rcd, tm.t_ras), tm.t_rcd - tm.t_al
-    rd_pre, rd_rd = tm.t_al + tm.t_burst + tm.t_rtp - tm.t_ccd, max(tm.t_burst, tm.t_ccd)
-    rd_wr = tm.t_cas + tm.t_burst + tm.t_rtrs - tm.t_cwd
-    wr_pre = tm.t_al + tm.t_cwd + tm.t_burst + tm.t_wp + tm.t_wr
-    wr_rd, wr_wr = tm.t_cwd + tm.t_burst + tm.t_wtr + tm.t_wp, max(tm.t_burst, tm.t_ccd) + tm.t_wp
-    t_raw, t_sh = tm.t_raw, tm.t_sh
-    for k in range(n):
-        while picked[first]:
-            first += 1
-        t = arr[first] + 1  # a request can be taken the cycle after it arrives
-        if done + 1 > t:
-            t = done + 1
-        hi = k + q_depth if k + q_depth < n else n
-        while entered < hi and arr[entered] < t:
-            entered += 1
-        if open_row < 0:
-            pick = first
-        elif served >= thr:  # starved: the oldest request to another row goes first
-            pick = first
-            while pick < entered and (picked[pick] or rows[pick] == open_row):
-                pick += 1
-            if pick == entered:
-                pick = hit_next
-        elif hit_next < entered:
-            pick = hit_next
-        else:
-            pick = first
-        picked[pick] = 1
-        order[k] = pick
-        j = k + q_depth
-        if j < n:  # the freed queue slot takes the next trace line this cycle
-            a = cyc[j]
-            if arr[j - 1] > a:
-                a = arr[j - 1]
-            arr[j] = a if a > t else t
-        c = t
-        if rows[pick] == open_row:
-            hits += 1
-            served += 1
-        else:
-            acts += 1
-            served = 0
-            if open_row >= 0:  # PRECHARGE
-                c = n_pre if n_pre > c else c
-                last = c
-                n_act = c + t_rp if c + t_rp > n_act else n_act
-            c = last + 1 if last + 1 > c else c  # ACTIVATE
-            c = n_act if n_act > c else c
-            c = n_act_rank if n_act_rank > c else c
-            c = recent_acts[0] + t_raw if recent_acts[0] + t_raw > c else c
-            last = c
-            recent_acts.append(c)
-            n_act_rank = c + t_rrd if c + t_rrd > n_act_rank else n_act_rank
-            n_pre = c + act_pre if c + act_pre > n_pre else n_pre
-            ready = c + act_req + t_sh * prev_steps
-            n_rd = ready if ready > n_rd else n_rd
-            n_wr = ready if ready > n_wr else n_wr
-            open_row = rows[pick]
-        hit_next = nxt[pick]
-        c = last + 1 if last + 1 > c else c  # SHIFT
-        if static is None:
-            prev_steps = shift(pick)  # type: ignore[operator]
-        elif lazy:
-            u, g = units[pick], targets[pick]
-            prev_steps = offset[u] - g if offset[u] > g else g - offset[u]
-            offset[u] = g
-        else:
-            prev_steps = 2 * targets[pick]
-        steps[k] = prev_steps
-        c += 1  # READ or WRITE
-        if writes[pick]:
-            c = n_wr if n_wr > c else c
-            n_pre = c + wr_pre if c + wr_pre > n_pre else n_pre
-            n_rd = c + wr_rd if c + wr_rd > n_rd else n_rd
-            n_wr = c + wr_wr if c + wr_wr > n_wr else n_wr
-        else:
-            c = n_rd if n_rd > c else c
-            n_pre = c + rd_pre if c + rd_pre > n_pre else n_pre
-            n_rd = c + rd_rd if c + rd_rd > n_rd else n_rd
-            n_wr = c + rd_wr if c + rd_wr > n_wr else n_wr
-        last = done = c
-    return Schedule(
-        np.frombuffer(order, dtype=np.int64),
-        np.frombuffer(steps, dtype=np.int64),
-        hits,
-        acts,
-        max(done, 0),
-    )
+    @property
+    def n(self) -> int:
+        return len(self.rows)
 
 
 __all__ = [
@@ -267,8 +177,9 @@ __all__ = [
     "CommandTiming",
     "ControllerKind",
     "FrFcfs",
+    "Run",
     "Schedule",
     "StaticShift",
-    "frfcfs_schedule",
+    "compact",
     "next_in_row",
 ]

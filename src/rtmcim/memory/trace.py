@@ -38,13 +38,8 @@ from rtmcim.memory.address_map import (
     line_bytes_of,
     locate,
 )
-from rtmcim.memory.controller import (
-    ControllerKind,
-    FrFcfs,
-    Schedule,
-    StaticShift,
-    frfcfs_schedule,
-)
+from rtmcim.memory.controller import ControllerKind, FrFcfs, Schedule, StaticShift
+from rtmcim.memory.frfcfs import frfcfs_schedule
 from rtmcim.memory.organization import Memory, Organization, access_tallies, leakage_mw
 from rtmcim.memory.trace_parse import (
     ALLOWED_LINE,
@@ -123,8 +118,8 @@ class TraceResult:
 def _shifter(org: Organization, loc: Location) -> StaticShift | Callable[[int], int]:
     """Shift steps of access i for the controller's timing, in issue order."""
     if org.port_policy == "static":
-        eager = org.update_policy == "eager"
-        return StaticShift(loc.mu_global, loc.domain % org.mu.segment, org.mus, eager)
+        g, eager = org.mu, org.update_policy == "eager"
+        return StaticShift(loc.mu_global, loc.domain, g.domains, g.ports, org.mus, eager)
     units, doms = loc.mu_global.tolist(), loc.domain.tolist()
     tracks: dict[int, Track] = {}
     g = org.mu

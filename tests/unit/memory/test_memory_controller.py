@@ -7,9 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rtmcim.errors import ConfigError
 from rtmcim.memory import Accesses, FrFcfs, load_memory, memory_from_dict, run_trace, run_trace_file
+from rtmcim.memory.controller import CommandTiming, StaticShift
+from rtmcim.memory.frfcfs import frfcfs_schedule
 from rtmcim.memory.trace import map_addresses, schedule
 
 CONFIGS = Path(__file__).resolve().parents[3] / "src" / "rtmcim" / "configs" / "memory"
@@ -196,3 +200,40 @@ def test_frfcfs_steps_follow_the_port_policies(port: str, update: str) -> None:
     o = s.order
     assert sorted(o) == list(range(300))
     assert list(mem.org.shift_steps(loc.mu_global[o], loc.domain[o])) == list(s.steps)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 40),  # queue depth
+    st.integers(0, 6),  # starvation threshold
+    st.sampled_from([4, 8, 16]),  # row domains
+    st.lists(st.integers(0, 12), min_size=10, max_size=10),  # command timing
+    st.sampled_from([0, 1, 3, 20]),  # mean cycles between requests
+)
+def test_full_queue_blocks_equal_the_decision_loop(
+    seed: int, depth: int, thr: int, row_domains: int, t: list[int], spacing: int
+) -> None:
+    # frfcfs_block times whole blocks with numpy and checks them against every constraint;
+    # whatever the timing values, arrivals and policy, the result must be the loop's
+    timing = CommandTiming(
+        t_rcd=t[0], t_rp=max(1, t[1]), t_burst=t[2], t_rtp=t[3], t_cwd=t[4], t_cas=t[5],
+        t_wtr=t[6], t_wr=t[7], t_wp=t[8], t_rrd=t[9], t_sh=t[9] % 3,
+    )  # fmt: skip
+    rng = np.random.default_rng(seed)
+    n = 3000
+    unit = rng.integers(0, 6, n)
+    domain = rng.integers(0, 16, n)
+    row = unit * (16 // row_domains) + domain // row_domains
+    cycle = np.cumsum(rng.integers(0, 2 * spacing + 1, n)) if spacing else None
+    is_write = rng.random(n) < 0.3
+    shift = StaticShift(unit, domain, 16, 2, 6)
+    policy = FrFcfs(depth, thr, row_domains, timing)
+    fast = frfcfs_schedule(row, is_write, cycle, shift, policy)
+    ref = frfcfs_schedule(row, is_write, cycle, shift, policy, blocks=False)
+    assert list(fast.order) == list(ref.order) and list(fast.steps) == list(ref.steps)
+    assert (fast.row_hits, fast.activations, fast.last_cycle) == (
+        ref.row_hits,
+        ref.activations,
+        ref.last_cycle,
+    )
