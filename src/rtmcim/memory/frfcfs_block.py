@@ -89,8 +89,8 @@ def _running(contrib: IntArray, start: int) -> IntArray:
 def run_block(run: Run, shift: StaticShift, cummax: IntArray, k0: int, k1: int) -> int:
     """Take decisions k0..k1-1 if the queue stays full; returns the decision reached."""
     tm, n, q_depth = run.policy.timing, run.n, run.policy.queue_depth
-    if run.open_row < 0:
-        return k0
+    if run.open_row < 0 or cummax[min(n - 1, k0 + q_depth - 1)] > run.done:
+        return k0  # no row open yet, or the queue is not full at the first decision
     pick_l, hit_l = _picks(run, k0, k1)
     picks = np.array(pick_l, dtype=np.int64)
     hit = np.frombuffer(hit_l, dtype=np.bool_)
