@@ -1,7 +1,10 @@
 """Layer ``memory``: racetrack position state and shift counting, macro units,
 subarray/bank/chip organisation, its circuits (:mod:`rtmcim.memory.circuit`) and
-costs, the price table of an organisation, and an access-trace runner."""
+costs, the price table of an organisation, address maps, and an access-trace
+runner with an in-order and an FR-FCFS (RTSim) controller."""
 
+from rtmcim.memory.address_map import AddressMap, Location
+from rtmcim.memory.controller import CONTROLLERS, CommandTiming, ControllerKind, FrFcfs
 from rtmcim.memory.costs import (
     AccessTallies,
     AreaBreakdown,
@@ -38,6 +41,7 @@ from rtmcim.memory.trace import (
     run_trace,
     run_trace_file,
 )
+from rtmcim.memory.trace_parse import COMPAT_MODES, Compat
 from rtmcim.memory.track import (
     PORT_POLICIES,
     UPDATE_POLICIES,
@@ -49,12 +53,20 @@ from rtmcim.memory.track import (
 )
 
 __all__ = [
+    "COMPAT_MODES",
+    "CONTROLLERS",
     "PORT_POLICIES",
     "UPDATE_POLICIES",
     "AccessPath",
     "AccessTallies",
     "Accesses",
+    "AddressMap",
     "AreaBreakdown",
+    "CommandTiming",
+    "Compat",
+    "ControllerKind",
+    "FrFcfs",
+    "Location",
     "Memory",
     "MemoryConfig",
     "MemoryReport",

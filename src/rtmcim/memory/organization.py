@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import Any, Self
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from rtmcim import yamlio
 from rtmcim.config import Frozen, validate
+from rtmcim.memory.address_map import AddressMap, check_covers
 from rtmcim.memory.macro_unit import MuGeometry
 from rtmcim.memory.track import PortPolicy, UpdatePolicy, shift_steps_vectorized
 from rtmcim.tech import DEFAULT_PRESET, Prices, Tech, load_tech
@@ -103,11 +104,19 @@ class Organization(Frozen):
 
 
 class MemoryConfig(Frozen):
-    """A memory config file: technology preset plus organisation."""
+    """A memory config file: technology preset plus organisation (and its address map)."""
 
     tech: str = DEFAULT_PRESET
     tech_overrides: dict[str, Any] = Field(default_factory=dict)
     organization: Organization
+    address_map: AddressMap = Field(default_factory=AddressMap)
+
+    @field_validator("address_map")
+    @classmethod
+    def _map_covers_organization(cls, v: AddressMap, info: ValidationInfo) -> AddressMap:
+        if "organization" in info.data:  # absent when the organisation itself failed
+            check_covers(v, info.data["organization"])
+        return v
 
 
 @dataclass(frozen=True)
