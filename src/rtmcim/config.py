@@ -65,7 +65,7 @@ def validate(model: type[M], data: Any, source: str | None = None) -> M:
             ) from None
         if kind == "missing":
             raise ConfigError("required key is missing", key=key, source=source) from None
-        msg = str(err.get("msg", "invalid value"))
+        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
         ctx = err.get("ctx") or {}
         allowed_txt = None
         if "expected" in ctx:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from rtmcim.cli.output import add_format_option, console, table, to_csv, to_json
+from rtmcim.errors import ConfigError
+from rtmcim.memory.circuit.search import TARGETS
 
 if TYPE_CHECKING:
     from rtmcim.memory import TraceResult
@@ -25,6 +28,25 @@ def _count(lo: int) -> Any:
     return parse
 
 
+_UNITS = {"b": 1, "kb": 1024, "kib": 1024, "mb": 2**20, "mib": 2**20, "gb": 2**30, "gib": 2**30}
+
+
+def _size(text: str) -> int:
+    """Bytes from '4MiB', '256 KB' (binary, as DESTINY reads KB and MB) or a plain integer."""
+    t = text.strip().lower().replace(" ", "")
+    num = t.rstrip("kmgib")
+    unit = t[len(num) :] or "b"
+    try:
+        value = float(num)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 4MiB, 256KiB)") from None
+    if unit not in _UNITS or value <= 0 or value * _UNITS[unit] != int(value * _UNITS[unit]):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole positive number of bytes (units: B, KiB, MiB, GiB)"
+        )
+    return int(value * _UNITS[unit])
+
+
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "memory",
@@ -39,7 +61,47 @@ def add_parser(sub: Any) -> None:
             "--compat rtsim --controller frfcfs reproduces RTSim's figures."
         ),
     )
-    p.add_argument("config", metavar="CONFIG.yaml", help="memory organisation config file")
+    p.add_argument(
+        "config",
+        metavar="CONFIG.yaml",
+        nargs="?",
+        help="memory organisation config file (optional with --optimize and --capacity)",
+    )
+    opt = p.add_argument_group(
+        "organisation search (DESTINY-style; needs a circuit-level preset such as rtm-32nm)"
+    )
+    opt.add_argument(
+        "--optimize",
+        metavar="TARGET",
+        choices=list(TARGETS),
+        help="search banks, subarrays per bank and subarray rows/columns (the column mux) for "
+        "the capacity and word width and print the best organisations ranked by TARGET: "
+        + ", ".join(TARGETS),
+    )
+    opt.add_argument(
+        "--capacity",
+        type=_size,
+        metavar="SIZE",
+        help="capacity to organise, e.g. 256KiB, 4MiB or bytes (default: CONFIG's)",
+    )
+    opt.add_argument(
+        "--word-bits",
+        type=_count(1),
+        metavar="N",
+        help="bits per access (default: CONFIG's tracks per MU; 32 without CONFIG, 64 for SRAM)",
+    )
+    opt.add_argument(
+        "--cell",
+        choices=("rtm", "sram"),
+        default="rtm",
+        help="racetrack macro units (CONFIG's domains and ports) or 6T SRAM (default: rtm)",
+    )
+    opt.add_argument(
+        "--tech", metavar="PRESET", help="preset name or file (default: CONFIG's, or rtm-32nm)"
+    )
+    opt.add_argument(
+        "--top", type=_count(1), default=5, metavar="N", help="designs to list (default: 5)"
+    )
     p.add_argument("--trace", metavar="FILE", help="access trace to replay")
     p.add_argument(
         "--wrap",
@@ -141,6 +203,12 @@ def _trace_rows(res: TraceResult, args: argparse.Namespace) -> list[tuple[str, A
 def run(args: argparse.Namespace) -> int:
     from rtmcim.memory import FrFcfs, load_memory, memory_report, run_trace_file
 
+    if args.optimize:
+        return run_optimize(args)
+    if args.config is None:
+        raise ConfigError(
+            "a memory config is needed", key="CONFIG", allowed="a .yaml file, or --optimize"
+        )
     mem = load_memory(args.config)
     report = memory_report(mem)
     rows = report.rows()
@@ -179,4 +247,109 @@ def run(args: argparse.Namespace) -> int:
             f"({mem.tech.level} level, {mem.tech.node_nm:g} nm)"
         )
         console().print(table(rows, title=title, caption=f"config: {mem.source}"))
+    return 0
+
+
+def design_row(rank: int, org: Any, fig: Any) -> dict[str, Any]:
+    """One organisation of a search and its figures, units in the keys."""
+    if hasattr(org, "mu_rows"):
+        grid = f"{org.mu_rows} x {org.mu_cols} MUs"
+    else:
+        grid = f"{org.rows} x {org.columns} cells"
+    return {
+        "rank": rank,
+        "banks": org.banks,
+        "subarrays_per_bank": org.subarrays_per_bank,
+        "subarray": grid,
+        "read_ns": fig.read.latency_ns,
+        "read_pJ": fig.read.energy_pj,
+        "read_edp_pJ_ns": fig.read.latency_ns * fig.read.energy_pj,
+        "write_ns": fig.write.latency_ns,
+        "write_pJ": fig.write.energy_pj,
+        "area_mm2": fig.chip_mm2,
+        "efficiency_pct": 100 * fig.array_efficiency,
+        "leakage_mW": fig.leakage_mw,
+    }
+
+
+def _search_inputs(args: argparse.Namespace) -> tuple[Any, int, int, Any]:
+    """(tech, capacity in bits, word bits, MU geometry or None) from CONFIG and the flags."""
+    from rtmcim.memory import load_memory
+    from rtmcim.tech import DEFAULT_PRESET, load_tech
+
+    mem = load_memory(args.config) if args.config else None
+    if mem is None and args.capacity is None:
+        raise ConfigError(
+            "--optimize needs a capacity", key="--capacity", allowed="e.g. 4MiB, or a CONFIG"
+        )
+    if args.tech:
+        tech = load_tech(args.tech)
+    else:
+        tech = mem.tech if mem is not None else load_tech(DEFAULT_PRESET)
+    if tech.level != "circuit":
+        raise ConfigError(
+            "the organisation search needs a circuit-level preset",
+            key="tech",
+            value=tech.name,
+            allowed="a level: circuit preset, e.g. rtm-32nm",
+        )
+    capacity = 8 * args.capacity if args.capacity is not None else mem.org.capacity_bits  # type: ignore[union-attr]
+    mu = None
+    if args.cell == "rtm" and mem is not None:
+        mu = mem.org.mu
+    default_word = 64 if args.cell == "sram" else (mu.tracks if mu is not None else 32)
+    word = args.word_bits or default_word
+    if mu is not None and word != mu.tracks:
+        mu = mu.model_copy(update={"tracks": word})
+    return tech, capacity, word, mu
+
+
+def run_optimize(args: argparse.Namespace) -> int:
+    """``--optimize``: the best organisations for a capacity and word width, ranked."""
+    from rtmcim.memory.circuit import optimize_organization
+
+    if args.trace:
+        raise ConfigError(
+            "--trace replays the organisation of CONFIG; run it without --optimize",
+            key="--trace",
+            value=args.trace,
+        )
+    tech, capacity, word, mu = _search_inputs(args)
+    best = optimize_organization(
+        capacity, word, tech, args.optimize, cell=args.cell, mu=mu, top=args.top
+    )
+    rows = [design_row(i + 1, org, fig) for i, (org, fig) in enumerate(best)]
+    chosen = best[0][0]
+    if args.format == "csv":
+        sys.stdout.write(to_csv(rows))
+        return 0
+    if args.format == "json":
+        doc = {
+            "target": args.optimize,
+            "cell": args.cell,
+            "capacity_bits": capacity,
+            "word_bits": word,
+            "tech_preset": tech.name,
+            "designs": rows,
+            "chosen": chosen.model_dump() if hasattr(chosen, "model_dump") else asdict(chosen),
+        }
+        sys.stdout.write(to_json(doc))
+        return 0
+    out = console()
+    out.print(
+        table(
+            rows,
+            title=(
+                f"{args.cell.upper()} {capacity / 8 / 2**20:g} MiB, {word}-bit words, "
+                f"ranked by {args.optimize} ({tech.name})"
+            ),
+            caption="read/write from the chip edge (H-tree included); rank 1 is the choice",
+        )
+    )
+    if hasattr(chosen, "model_dump"):
+        import yaml
+
+        snippet = {"organization": chosen.model_dump(exclude_none=True, exclude={"address_map"})}
+        out.print("chosen organisation, as a memory config:")
+        out.print(yaml.safe_dump(snippet, sort_keys=False).rstrip(), markup=False)
     return 0

@@ -130,6 +130,7 @@ class DeviceTech(_Sourced):
     400 K in 10 K steps; the model interpolates at ``temperature_k``.
     """
 
+    node_nm: PositiveFloat  # the node these tables describe (the preset's node_nm must match)
     temperature_k: float = Field(ge=300, le=400)  # operating temperature
     vth_v: PositiveFloat
     gate_length_nm: PositiveFloat  # physical gate length
@@ -280,6 +281,13 @@ class Tech(Frozen):
             missing = [s for s in CIRCUIT_SECTIONS if getattr(self, s) is None]
             if missing:
                 raise ValueError(f"a level: circuit preset needs the sections {', '.join(missing)}")
+            assert self.device is not None
+            if abs(self.node_nm - self.device.node_nm) > 1e-9:
+                raise ValueError(
+                    f"node_nm = {self.node_nm:g} is outside this preset's device and wire tables "
+                    f"(allowed: {self.device.node_nm:g}; another node needs a preset with its "
+                    "own tables)"
+                )
         return self
 
     @property

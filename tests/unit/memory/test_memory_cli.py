@@ -138,3 +138,67 @@ def test_cycle_going_backwards_under_rtsim_rules(
     argv = ["memory", RTSIM_RM, "--trace", str(t)]
     _fails(capsys, [*argv, "--compat", "rtsim"], "back.nvt:4", "cycle 9 goes backwards", "allowed")
     assert main(argv) == 0  # rtmcim's rules replay in trace order and ignore the cycles
+
+
+# ---------------------------------------------------------------- --optimize
+
+
+def test_optimize_ranks_organisations_of_the_configs_capacity(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from rtmcim.memory import Organization, load_memory
+    from rtmcim.memory.circuit import array_figures
+
+    assert main(["memory", DEFAULT, "--optimize", "read-edp", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["capacity_bits"] == 4 * 2**20 * 8 and doc["word_bits"] == 32
+    edp = [d["read_edp_pJ_ns"] for d in doc["designs"]]
+    assert len(edp) == 5 and edp == sorted(edp)
+    chosen = Organization(**doc["chosen"])
+    assert chosen.capacity_bits == doc["capacity_bits"]
+    mem = load_memory(DEFAULT)
+    fig = array_figures(chosen, mem.tech)
+    assert fig.read.latency_ns * fig.read.energy_pj == pytest.approx(edp[0])
+    # the config's own organisation is a candidate of the same search: never better
+    own = array_figures(mem.org, mem.tech)
+    assert own.read.latency_ns * own.read.energy_pj >= edp[0]
+
+
+def test_optimize_sram_without_a_config(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["memory", "--optimize", "area", "--capacity", "256KiB", "--cell", "sram"]
+    assert main([*argv, "--top", "3", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["capacity_bits"] == 256 * 1024 * 8 and doc["word_bits"] == 64
+    areas = [d["area_mm2"] for d in doc["designs"]]
+    assert len(areas) == 3 and areas == sorted(areas)
+    c = doc["chosen"]
+    assert c["banks"] * c["subarrays_per_bank"] * c["rows"] * c["columns"] == doc["capacity_bits"]
+    assert main(argv) == 0  # the table
+    assert "ranked by area" in capsys.readouterr().out
+
+
+def _exit_code(argv: list[str]) -> int:
+    try:
+        return main(argv)
+    except SystemExit as e:  # argparse's own errors
+        return int(e.code or 0)
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        ([DEFAULT, "--optimize", "fastest"], "invalid choice: 'fastest'"),
+        (["--optimize", "area", "--capacity", "1000"], "capacity_bits = 8000"),
+        (["--optimize", "area", "--capacity", "4 parsecs"], "not a size"),
+        (["--optimize", "area"], "--optimize needs a capacity"),
+        ([str(CONFIGS / "array-level.yaml"), "--optimize", "area"], "circuit-level preset"),
+        ([DEFAULT, "--optimize", "area", "--trace", TRACE], "--trace"),
+        ([], "CONFIG"),
+    ],
+)
+def test_optimize_bad_input(
+    capsys: pytest.CaptureFixture[str], argv: list[str], needle: str
+) -> None:
+    assert _exit_code(["memory", *argv]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1, err
