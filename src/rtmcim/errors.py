@@ -6,6 +6,7 @@ path), the offending value, and what is allowed. ``str(err)`` is one line.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 
@@ -79,3 +80,22 @@ class DataError(RtmcimError):
 
 class TraceError(RtmcimError):
     """An access trace line cannot be parsed or addresses memory that does not exist."""
+
+
+def unknown(
+    what: str,
+    value: Any,
+    names: Iterable[str],
+    *,
+    key: str | None = None,
+    source: str | None = None,
+    alternative: str | None = None,
+) -> ConfigError:
+    """The error for a name that is not one of ``names``: "unknown WHAT", naming what is allowed.
+
+    ``alternative`` is what else would do, e.g. ``"a path to a .yaml file"``.
+    """
+    allowed = ", ".join(names) or "(none)"
+    if alternative:
+        allowed += f" or {alternative}"
+    return ConfigError(f"unknown {what}", key=key, value=value, source=source, allowed=allowed)
