@@ -31,12 +31,14 @@ data:
 lint: venv
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/lint-imports
 
 typecheck: venv
 	$(VENV)/bin/mypy
 
+# the quick loop: every test but the long integration ones (marked slow)
 unit: venv
-	$(VENV)/bin/pytest -q -n 2
+	$(VENV)/bin/pytest -q -n 2 -m "not slow"
 
 test: venv data lint typecheck
 	$(VENV)/bin/pytest -q -n 2

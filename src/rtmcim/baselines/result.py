@@ -9,12 +9,12 @@ racetrack accelerator and its baselines side by side and divide.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from rtmcim.mapping.layer_cost import Evaluation
-from rtmcim.mapping.metrics import PerInference
+from rtmcim.mapping.metrics import FIGURES, PerInference
+from rtmcim.mapping.metrics import ratios as figure_ratios
 from rtmcim.tally import Tally
 from rtmcim.tech import PriceSource, price
 
@@ -102,16 +102,4 @@ def ratios(rtm: Evaluation, base: BaselineResult) -> dict[str, float]:
     Above 1 means the baseline needs more (energy, latency, area, leakage) or
     delivers more (TOPS/W, GOPS/mm², inferences/s).
     """
-
-    def div(a: float, b: float) -> float:
-        return a / b if b else math.inf
-
-    return {
-        "energy": div(base.total_energy_pj, rtm.total_energy_pj),
-        "latency": div(base.latency_ns, rtm.latency_ns),
-        "area": div(base.total_area_um2, rtm.total_area_um2),
-        "leakage": div(base.leakage_mw, rtm.leakage_mw),
-        "inferences_per_s": div(base.inferences_per_s, rtm.inferences_per_s),
-        "tops_per_w": div(base.tops_per_w, rtm.tops_per_w),
-        "gops_per_mm2": div(base.gops_per_mm2, rtm.gops_per_mm2),
-    }
+    return figure_ratios(base.totals(), rtm.totals(), tuple(FIGURES))

@@ -41,32 +41,22 @@ For the engine, :func:`rtmcim.circuits.mac.mac` and
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from rtmcim.circuits.adders import ADDERS
 from rtmcim.circuits.cell import Cell
 from rtmcim.circuits.mac import MacCell
 from rtmcim.circuits.multipliers import MULTIPLIERS
-from rtmcim.errors import ConfigError
+from rtmcim.registry import Registry
 
-_FACTORIES: dict[str, Callable[[], Cell]] = {
-    **{c.name: c for c in ADDERS},
-    **{c.name: c for c in MULTIPLIERS},
-    MacCell.name: MacCell,
-}
+CELLS: Registry[type[Cell]] = Registry(
+    "circuit cell", "cell", __name__, (*ADDERS, *MULTIPLIERS, MacCell)
+)
 
 
 def names() -> list[str]:
     """Names of every registered cell, adders first, then multipliers, then the MAC."""
-    return list(_FACTORIES)
+    return CELLS.names()
 
 
 def get(name: str) -> Cell:
     """A fresh cell by name; an unknown name raises ConfigError listing the known ones."""
-    try:
-        factory = _FACTORIES[name]
-    except (KeyError, TypeError):
-        raise ConfigError(
-            "unknown circuit cell", key="cell", value=name, allowed=", ".join(names())
-        ) from None
-    return factory()
+    return CELLS.get(name)()

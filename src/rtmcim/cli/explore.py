@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rtmcim.cli.output import console, table
+from rtmcim.cli.output import console, progress_bar, table
 
 
 def add_parser(sub: Any) -> None:
@@ -98,7 +98,7 @@ def _executor(args: argparse.Namespace, train_cb: Any, sweep_cb: Any) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, TextColumn
 
     from rtmcim.explore.study import StudyEvent, run_study
 
@@ -108,17 +108,14 @@ def run(args: argparse.Namespace) -> int:
         from rtmcim.errors import ConfigError
 
         raise ConfigError("must be at least 1", key="--budget", value=args.budget)
-    err = console(stderr=True)
-    show = not args.no_progress and err.is_terminal
-    bar = Progress(
+    bar = progress_bar(
+        not args.no_progress,
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=err,
         transient=False,
-        disable=not show,
     )
+    show = not bar.disable
     trials_task = bar.add_task("model trials", total=args.budget or space.config.budget)
     inner = bar.add_task("current model", total=1, visible=False)
 

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rtmcim.cli.output import console
+from rtmcim.cli.output import progress_bar
 
 if TYPE_CHECKING:
     from rtmcim.nn.train import TrainedModel
@@ -46,17 +46,13 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
 
 def training_progress(enabled: bool) -> tuple[Any, Any]:
     """A rich Progress bar (a context manager) and the callback that feeds it TrainEvents."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, TextColumn
 
-    err = console(stderr=True)
-    bar = Progress(
+    bar = progress_bar(
+        enabled,
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total} batches  loss {task.fields[loss]:.3f}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not (enabled and err.is_terminal),
     )
     tasks: dict[tuple[str, int], Any] = {}
 

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from rtmcim.cli.models import add_model_options, limited_test_set, resolve_model
-from rtmcim.cli.output import add_format_option, console, table, to_csv, to_json
+from rtmcim.cli.output import add_format_option, console, progress_bar, table, to_csv, to_json
 
 
 def add_parser(sub: Any) -> None:
@@ -56,7 +56,6 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import numpy as np
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from rtmcim.engine.faults import FaultConfig, Mitigation, run_with_faults
     from rtmcim.errors import ConfigError
@@ -82,19 +81,10 @@ def run(args: argparse.Namespace) -> int:
     work = workload_from_graph(g, tm.spec.name)
     ev = evaluate_workload(work, arch)
 
-    err = console(stderr=True)
     lanes_total = sum(lw.output_count for lw in work.compute_layers) * len(xq)
-    bar = Progress(
-        TextColumn("bit-exact dot products"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=args.no_progress or not err.is_terminal,
-    )
+    bar = progress_bar(not args.no_progress)
     with bar:
-        task = bar.add_task("engine", total=lanes_total)
+        task = bar.add_task("bit-exact dot products", total=lanes_total)
         done = [0]
 
         def progress(rows: int) -> None:

@@ -14,7 +14,6 @@ seconds, the sweep milliseconds per point.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import math
@@ -26,11 +25,11 @@ from typing import Any
 import numpy as np
 
 from rtmcim.errors import RtmcimError
-from rtmcim.explore.objectives import point_metrics, violation
-from rtmcim.explore.space import FaultsConfig, SpaceConfig, build_arch, model_spec, reference_spec
-from rtmcim.mapping.arch import Arch, load_arch
+from rtmcim.explore.objectives import computed, point_metrics, violation
+from rtmcim.explore.space import FaultsConfig, SpaceConfig, model_spec, reference_spec
+from rtmcim.mapping.arch import Arch, build_arch, load_arch
 from rtmcim.mapping.batch import evaluate_points
-from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload, workload_from_graph
+from rtmcim.mapping.workload import Workload, workload_from_graph, workload_to_data
 from rtmcim.nn.data import Dataset, load_dataset
 from rtmcim.nn.intgraph import IntGraph
 
@@ -84,22 +83,6 @@ def training_data(name: str, data_dir: str | None, subset: int | None) -> Datase
     return Dataset(ds.info, ds.x_train[idx], ds.y_train[idx], ds.x_test, ds.y_test)
 
 
-def workload_to_data(work: Workload) -> list[dict[str, Any]]:
-    return [
-        {"type": "compute" if isinstance(lw, ComputeWork) else "pool", **dataclasses.asdict(lw)}
-        for lw in work.layers
-    ]
-
-
-def workload_from_data(name: str, data: list[dict[str, Any]]) -> Workload:
-    layers: list[ComputeWork | PoolWork] = []
-    for d in data:
-        d = dict(d)
-        kind = d.pop("type")
-        layers.append(ComputeWork(**d) if kind == "compute" else PoolWork(**d))
-    return Workload(name, tuple(layers))
-
-
 @functools.lru_cache(maxsize=8)
 def _hardware_archs(base: str, points_json: str) -> tuple[Arch, ...]:
     arch0 = load_arch(base)
@@ -134,6 +117,7 @@ def sweep(
             rec.update(feasible=False, reason=pc.error[i])
         else:
             rec.update(m)
+            rec.update(computed(m, space.objectives))
             why = violation(m, space.constraints)
             rec.update(feasible=not why, reason=why)
         out.append(rec)

@@ -23,7 +23,6 @@ to a completed trial reuses that trial's results instead of running twice.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import time
@@ -32,10 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rtmcim import atomic
 from rtmcim.errors import ConfigError, RtmcimError
 from rtmcim.explore.candidate import CandidateResult, CandidateTask
 from rtmcim.explore.executors import Executor
-from rtmcim.explore.objectives import COLUMN, best, maximize_flags
+from rtmcim.explore.objectives import OBJECTIVES, best
 from rtmcim.explore.space import Space, model_grid_size
 from rtmcim.nn.spec import content_hash
 
@@ -132,10 +132,9 @@ def trial_values(space: Space, res: CandidateResult) -> list[float] | None:
     pts = res.feasible_points or [p for p in res.points if "energy_pj" in p]
     if not pts:
         return None
-    out = []
-    for o, mx in zip(objs, maximize_flags(objs), strict=True):
-        out.append(best([float(p[COLUMN[o]]) for p in pts], mx))
-    return out
+    return [
+        best([float(p[OBJECTIVES[o].column]) for p in pts], OBJECTIVES[o].maximize) for o in objs
+    ]
 
 
 def constraint_values(space: Space, res: CandidateResult) -> dict[str, float]:
@@ -154,25 +153,8 @@ def write_result(out_dir: Path, res: CandidateResult, name: str) -> None:
     meta = {k: v for k, v in res.__dict__.items() if k != "points"}
     meta["points"] = len(res.points)
     meta["feasible"] = len(res.feasible_points)
-    _atomic_text(d / f"{name}.json", json.dumps(meta, indent=1, sort_keys=True) + "\n")
-    cols: list[str] = []
-    for p in res.points:
-        for k in p:
-            if k not in cols:
-                cols.append(k)
-    tmp = d / f".{name}-points.csv.tmp"
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
-        w.writeheader()
-        for p in res.points:
-            w.writerow(p)
-    tmp.replace(d / f"{name}-points.csv")
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    atomic.write_text(d / f"{name}.json", json.dumps(meta, indent=1, sort_keys=True) + "\n")
+    atomic.write_csv(d / f"{name}-points.csv", res.points)
 
 
 def trial_file(number: int) -> str:
@@ -324,7 +306,9 @@ def run_study(
                 if isinstance(res, RtmcimError):
                     raise res
                 write_result(out, res, "reference")
-                _atomic_text(out / "reference.json", json.dumps({"file": "trials/reference.json"}))
+                atomic.write_text(
+                    out / "reference.json", json.dumps({"file": "trials/reference.json"})
+                )
                 need_reference = False
                 emit("reference", f"reference accuracy {res.accuracy:.4f}")
         for i, (trial, _params) in enumerate(batch):
@@ -430,4 +414,4 @@ def _write_study_json(out: Path, space: Space, url: str, name: str, seed: int, b
         "hw_points": len(space.hw_points),
         "hw_rejected": space.hw_rejected,
     }
-    _atomic_text(out / "study.json", json.dumps(data, indent=1, sort_keys=True) + "\n")
+    atomic.write_text(out / "study.json", json.dumps(data, indent=1, sort_keys=True) + "\n")

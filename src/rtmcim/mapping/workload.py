@@ -9,9 +9,10 @@ image); a :class:`PoolWork` a pooling layer that runs in CMOS periphery.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from rtmcim.nn.intgraph import ConvLayer, IntGraph, LinearLayer, PoolLayer
 from rtmcim.nn.spec import ConvBlock, NetSpec, check_shapes
@@ -259,3 +260,21 @@ def workload_from_spec(
             )  # fmt: skip
         in_bits = out_bits or in_bits
     return Workload(name or spec.name, tuple(layers))
+
+
+def workload_to_data(work: Workload) -> list[dict[str, Any]]:
+    """Plain data (JSON) of a workload's layers: what a results folder keeps of a model."""
+    return [
+        {"type": "compute" if isinstance(lw, ComputeWork) else "pool", **dataclasses.asdict(lw)}
+        for lw in work.layers
+    ]
+
+
+def workload_from_data(name: str, data: list[dict[str, Any]]) -> Workload:
+    """The workload :func:`workload_to_data` wrote."""
+    layers: list[ComputeWork | PoolWork] = []
+    for d in data:
+        d = dict(d)
+        kind = d.pop("type")
+        layers.append(ComputeWork(**d) if kind == "compute" else PoolWork(**d))
+    return Workload(name, tuple(layers))

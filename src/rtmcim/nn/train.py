@@ -27,7 +27,6 @@ import json
 import math
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ import torch.nn.functional as F
 from pydantic import Field
 
 import rtmcim
+from rtmcim import atomic
 from rtmcim.config import Frozen, validate
 from rtmcim.errors import DataError
 from rtmcim.nn.data import Dataset, describe, load_dataset
@@ -314,7 +314,9 @@ def train_model(
             )
             float_acc = accuracy(net, ds.x_test, ds.y_test)
             if use_cache:
-                _atomic_write(ffolder, lambda d: _write_float(d, net, float_acc, history))
+                atomic.write_with(
+                    ffolder, lambda d: _write_float(d, net, float_acc, history), folder=True
+                )
         net.enable_quant()
         _calibrate(net, x, cfg)
         _epochs(
@@ -364,7 +366,7 @@ def train_model(
     )
     if not use_cache:
         return TrainedModel(**{**tm.__dict__, "folder": None})
-    _atomic_write(folder, lambda d: save_trained(tm, d))
+    atomic.write_with(folder, lambda d: save_trained(tm, d), folder=True)
     return tm
 
 
@@ -407,20 +409,6 @@ def save_trained(tm: TrainedModel, folder: str | Path) -> Path:
     }
     (d / "meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     return d
-
-
-def _atomic_write(folder: Path, write: Callable[[Path], object]) -> None:
-    """Write into a temporary sibling, then rename: a crash never leaves half an entry."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
-        write(tmp)
-        if folder.exists():
-            shutil.rmtree(folder)
-        tmp.rename(folder)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _replace_cached(tm: TrainedModel) -> TrainedModel:

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 import rtmcim
-from rtmcim.explore.space import OBJECTIVES, FaultsConfig
+from rtmcim import atomic
+from rtmcim.explore import OBJECTIVES, FaultsConfig
 from rtmcim.report import html, plots
 from rtmcim.report.results import (
     Results,
@@ -22,12 +23,11 @@ from rtmcim.report.results import (
     evaluate_point,
     load_results,
     pareto_points,
-    ratios,
     tech_sources,
     trial_of,
-    workload_of,
+    vs_default,
 )
-from rtmcim.report.tables import point_rows, trial_rows, write_csv
+from rtmcim.report.tables import point_rows, trial_rows
 
 SUMMARY_VERSION = 1
 HEADLINE = "lowest energy at reference accuracy"
@@ -57,6 +57,7 @@ def _design_record(res: Results, label: str, p: dict[str, Any]) -> dict[str, Any
         "tech_preset": arch.tech.name,
     }
     rec.update({k: p[k] for k in ("accuracy", "energy_pj", "latency_ns", "area_um2")})
+    rec.update({OBJECTIVES[o].column: p[OBJECTIVES[o].column] for o in res.objectives})
     if "fault_accuracy" in p:
         rec["fault_accuracy"] = p["fault_accuracy"]
     rec.update(
@@ -96,9 +97,9 @@ def build_report(folder: str | Path) -> Report:
     files: dict[str, Path] = {}
     front = pareto_points(res)
     trials_tab = trial_rows(res)
-    files["trials.csv"] = write_csv(out / "trials.csv", trials_tab)
+    files["trials.csv"] = atomic.write_csv(out / "trials.csv", trials_tab)
     front_tab = point_rows(res, front)
-    files["pareto.csv"] = write_csv(out / "pareto.csv", front_tab)
+    files["pareto.csv"] = atomic.write_csv(out / "pareto.csv", front_tab)
 
     chosen = chosen_designs(res, front)
     ref_pt = res.reference["point"] if res.reference else None
@@ -110,22 +111,16 @@ def build_report(folder: str | Path) -> Report:
         evals["default design"] = evaluate_point(res, ref_pt)
     ref_rec = _design_record(res, "default design", ref_pt) if ref_pt is not None else None
     for d, p in zip(designs, chosen.values(), strict=True):
-        d["vs_default"] = ratios(p, ref_pt) if ref_pt is not None else None
+        d["vs_default"] = vs_default(p, ref_pt) if ref_pt is not None else None
 
     # baselines on the headline design's workload and arch resources
     headline_label = HEADLINE if HEADLINE in chosen else next(iter(chosen), None)
     baselines = None
     if headline_label is not None:
-        hp = chosen[headline_label]
-        baselines = baselines_for(workload_of(res, hp), arch_of(res, hp), evals[headline_label])
-        if baselines is not None:
-            for b in baselines:
-                b["design_vs_baseline"] = ratios(hp, b)
+        baselines = baselines_for(res, chosen[headline_label], evals[headline_label])
     ref_baselines = None
     if ref_pt is not None:
-        ref_baselines = baselines_for(
-            workload_of(res, ref_pt), arch_of(res, ref_pt), evals["default design"]
-        )
+        ref_baselines = baselines_for(res, ref_pt, evals["default design"])
 
     # plots
     trials_by = {int(t["number"]): t for t in res.trials}
@@ -169,7 +164,7 @@ def build_report(folder: str | Path) -> Report:
         "storage": res.study.get("storage"),
         "seed": res.study.get("seed"),
         "space": res.study.get("space"),
-        "objectives": {o: OBJECTIVES[o][0] for o in objs},
+        "objectives": {o: OBJECTIVES[o].direction for o in objs},
         "models_trained": len(res.trials),
         "distinct_models": len({t["model_key"] for t in res.trials}),
         "hw_points_per_model": min(n_pts) if n_pts else 0,
@@ -185,13 +180,11 @@ def build_report(folder: str | Path) -> Report:
     if res.space.faults is not None:
         summary["faults"] = _faults_summary(res, res.space.faults)
     text = json.dumps(summary, indent=1, sort_keys=True, default=_jsonable) + "\n"
-    files["summary.json"] = out / "summary.json"
-    files["summary.json"].write_text(text, encoding="utf-8")
+    files["summary.json"] = atomic.write_text(out / "summary.json", text)
 
     arch_for_sources = arch_of(res, ref_pt) if ref_pt is not None else base_arch(res)
-    files["report.html"] = out / "report.html"
-    files["report.html"].write_text(
-        _html(res, summary, front_tab, trials_tab, files, arch_for_sources), encoding="utf-8"
+    files["report.html"] = atomic.write_text(
+        out / "report.html", _html(res, summary, front_tab, trials_tab, files, arch_for_sources)
     )
     return Report(out, files, summary)
 
@@ -389,6 +382,7 @@ def _html(
     front_cols += ["accuracy", *(["fault_accuracy"] if "faults" in s else [])]
     front_cols += ["energy_pj", "latency_ns", "area_um2", "bank_area_um2"]
     front_cols += ["density_mbit_per_mm2"]
+    front_cols += [c for c in (OBJECTIVES[o].column for o in res.objectives) if c not in front_cols]
     shown = front_tab[:60]
     sections.append(
         (
