@@ -90,12 +90,13 @@ def unknown(
     key: str | None = None,
     source: str | None = None,
     alternative: str | None = None,
-) -> ConfigError:
+    error: type[RtmcimError] = ConfigError,
+) -> RtmcimError:
     """The error for a name that is not one of ``names``: "unknown WHAT", naming what is allowed.
 
     ``alternative`` is what else would do, e.g. ``"a path to a .yaml file"``.
     """
-    allowed = ", ".join(names) or "(none)"
+    allowed = ", ".join(names)
     if alternative:
-        allowed += f" or {alternative}"
-    return ConfigError(f"unknown {what}", key=key, value=value, source=source, allowed=allowed)
+        allowed = f"{allowed} or {alternative}" if allowed else alternative
+    return error(f"unknown {what}", key=key, value=value, source=source, allowed=allowed or None)

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from rtmcim.errors import ConfigError
+from rtmcim.errors import ConfigError, unknown
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -90,11 +90,11 @@ def load_shipped(package: str, folder: str, name: str, label: str) -> Any:
 
 
 def load_named(
-    package: str, folder: str, name_or_path: str | Path, label: str, message: str, key: str
+    package: str, folder: str, name_or_path: str | Path, label: str, key: str
 ) -> tuple[Any, str, Path | None]:
     """A shipped ``folder`` file by name, or a YAML file by path: (data, source, path or None).
 
-    Anything else raises one ConfigError (``message``, naming ``key``) that lists the
+    Anything else raises one ConfigError ("unknown LABEL", naming ``key``) that lists the
     shipped names.
     """
     text = str(name_or_path)
@@ -103,10 +103,5 @@ def load_named(
         return load_shipped(package, folder, text, label), f"{label} {text}", None
     p = Path(text)
     if not p.is_file():
-        raise ConfigError(
-            message,
-            key=key,
-            value=text,
-            allowed=f"one of {', '.join(names) or '(none shipped)'} or a path to a .yaml {label} file",
-        )
+        raise unknown(label, text, names, key=key, alternative=f"a path to a .yaml {label} file")
     return load(p), str(p), p

@@ -392,6 +392,6 @@ def shipped_spaces() -> list[str]:
 def load_space(name_or_path: str | Path) -> Space:
     """A shipped space by name (``default``, ``quick``) or a space YAML file."""
     data, source, _ = yamlio.load_named(
-        "rtmcim", "configs/spaces", name_or_path, "space", "no such search space", "SPACE"
+        "rtmcim", "configs/spaces", name_or_path, "search space", "SPACE"
     )
     return space_from_dict(data, source)

@@ -166,7 +166,5 @@ def build_arch(base: Arch, overrides: dict[str, Any], source: str = "<sweep>") -
 
 def load_arch(name_or_path: str | Path = "default") -> Arch:
     """A shipped arch by name (``default``, ...) or an arch YAML file."""
-    data, source, path = yamlio.load_named(
-        "rtmcim", "configs/arch", name_or_path, "arch", "unknown arch", "--arch"
-    )
+    data, source, path = yamlio.load_named("rtmcim", "configs/arch", name_or_path, "arch", "--arch")
     return arch_from_dict(data, source, path.parent if path is not None else None)

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rtmcim.errors import DataError
+from rtmcim.errors import DataError, unknown
 
 if TYPE_CHECKING:
     import torch
@@ -144,11 +144,13 @@ def load_dataset(
         src = str(folder)
         ds_name = name
     else:
-        raise DataError(
-            "unknown data set",
+        raise unknown(
+            "data set",
+            name,
+            BUILTIN,
             key="dataset",
-            value=name,
-            allowed=", ".join(BUILTIN) + " or a path to an .npz file",
+            alternative="a path to an .npz file",
+            error=DataError,
         )
     x_train = _to_float_images(ds_name, x_tr, src)
     x_test = _to_float_images(ds_name, x_te, src)
