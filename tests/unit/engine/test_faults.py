@@ -4,10 +4,10 @@ position-error case, mitigation and bad input."""
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import pytest
+from graphs import random_graph
 
 from rtmcim.circuits.mac import operand_dtype
 from rtmcim.cli.main import main
@@ -34,14 +34,7 @@ from rtmcim.mapping.place import place
 from rtmcim.mapping.stream import weight_stream_steps
 from rtmcim.mapping.weight_reads import physical_word, signed_from_unsigned, unsigned_weights
 from rtmcim.mapping.workload import ComputeWork, workload_from_graph
-from rtmcim.nn.intgraph import (
-    ConvLayer,
-    FlattenLayer,
-    IntGraph,
-    LinearLayer,
-    PoolLayer,
-    make_requant,
-)
+from rtmcim.nn.intgraph import ConvLayer, IntGraph, LinearLayer
 from rtmcim.tech import price
 
 BITS = 8
@@ -49,55 +42,7 @@ BITS = 8
 
 def small_graph(seed: int = 0) -> IntGraph:
     """conv 3x3 (stride 1, pad 1) on 2x6x6 -> max pool -> fc -> classifier, 8-bit integers."""
-    rng = np.random.default_rng(seed)
-    wmax = 2 ** (BITS - 1) - 1
-    w1 = rng.integers(-wmax, wmax + 1, (4, 2, 3, 3)).astype(np.int8)
-    w2 = rng.integers(-wmax, wmax + 1, (6, 4 * 3 * 3)).astype(np.int8)
-    w3 = rng.integers(-wmax, wmax + 1, (3, 6)).astype(np.int8)
-
-    def linear(name: str, w: np.ndarray, rq: Any) -> LinearLayer:
-        o, i = w.shape
-        return LinearLayer(
-            name,
-            w,
-            np.asarray(rng.integers(-50, 50, o), dtype=np.int32),
-            BITS,
-            BITS,
-            rq,
-            (i,),
-            (o,),
-            np.ones(o),
-            1.0,
-            1.0 if rq is not None else None,
-        )
-
-    conv = ConvLayer(
-        "conv",
-        w1,
-        rng.integers(-50, 50, 4).astype(np.int32),
-        1,
-        1,
-        BITS,
-        BITS,
-        make_requant(rng.uniform(0.002, 0.02, 4), BITS),
-        (2, 6, 6),
-        (4, 6, 6),
-        np.ones(4),
-        1.0,
-        1.0,
-    )
-    return IntGraph(
-        layers=(
-            conv,
-            PoolLayer("pool", "max", 2, (4, 6, 6), (4, 3, 3)),
-            FlattenLayer("flat", (4, 3, 3), (36,)),
-            linear("fc", w2, make_requant(rng.uniform(0.002, 0.02, 6), BITS)),
-            linear("cls", w3, None),
-        ),
-        input_shape=(2, 6, 6),
-        input_bits=BITS,
-        classes=3,
-    )
+    return random_graph(BITS, seed, size=6, stride=1, scales=(0.002, 0.02))
 
 
 def small_arch(layout: str = "snake", ports: int = 2, pes_per_unit: int = 1) -> Arch:
