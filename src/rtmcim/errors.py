@@ -41,12 +41,8 @@ class RtmcimError(Exception):
         source: str | None = None,
         hint: str | None = None,
     ) -> None:
-        self.message = message
-        self.key = key
-        self.value = value
-        self.allowed = allowed
-        self.source = source
-        self.hint = hint
+        self.message, self.key, self.value = message, key, value
+        self.allowed, self.source, self.hint = allowed, source, hint
         super().__init__(self.__str__())
 
     def __str__(self) -> str:

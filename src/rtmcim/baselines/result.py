@@ -64,36 +64,35 @@ class BaselineResult(PerInference):
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (str, float, dict, list) for JSON/CSV writers; units in the keys."""
-        return {
-            "name": self.name,
-            "description": self.description,
-            "source": self.source,
-            "workload": self.workload,
-            "macs": self.macs,
-            "latency_ns": self.latency_ns,
-            "energy_pj": self.energy_pj,
-            "total_energy_pj": self.total_energy_pj,
-            "area_um2": dict(self.area_um2),
-            "total_area_um2": self.total_area_um2,
-            "leakage_mw": self.leakage_mw,
-            "inferences_per_s": self.inferences_per_s,
-            "tops_per_w": self.tops_per_w,
-            "gops_per_mm2": self.gops_per_mm2,
-            "peak_power_mw": self.peak_power_mw,
-            "figures": dict(self.figures),
-            "layers": [
-                {
-                    "name": r.name,
-                    "kind": r.kind,
-                    "macs": r.macs,
-                    "latency_ns": r.latency_ns,
-                    "energy_pj": dict(r.energy_pj),
-                    "total_energy_pj": r.total_energy_pj,
-                    "events": r.tally.nonzero(),
-                }
-                for r in self.layers
-            ],
-        }
+        out: dict[str, Any] = {k: getattr(self, k) for k in _KEYS}
+        out["area_um2"], out["figures"] = dict(self.area_um2), dict(self.figures)
+        out["layers"] = [
+            {**{k: getattr(r, k) for k in _LAYER_KEYS}, "events": r.tally.nonzero()}
+            for r in self.layers
+        ]
+        return out
+
+
+# what BaselineResult.to_dict writes, in order
+_KEYS = (
+    "name",
+    "description",
+    "source",
+    "workload",
+    "macs",
+    "latency_ns",
+    "energy_pj",
+    "total_energy_pj",
+    "area_um2",
+    "total_area_um2",
+    "leakage_mw",
+    "inferences_per_s",
+    "tops_per_w",
+    "gops_per_mm2",
+    "peak_power_mw",
+    "figures",
+)
+_LAYER_KEYS = ("name", "kind", "macs", "latency_ns", "energy_pj", "total_energy_pj")
 
 
 def ratios(rtm: Evaluation, base: BaselineResult) -> dict[str, float]:

@@ -224,14 +224,10 @@ class MacCell(Cell):
         self.data_dependent = self.multiplier.data_dependent  # type: ignore[misc]
         self.max_bits = self.multiplier.max_bits  # type: ignore[misc]
 
-    def run(
-        self,
-        a: object,
-        b: object,
-        bits: int,
-        signed: bool = True,
-        *,
-        fault: FaultHook | None = None,
+    signed_run = True
+
+    def _run(
+        self, a: object, b: object, bits: int, signed: bool, fault: FaultHook | None
     ) -> tuple[IntArray, Tally]:
         return mac(
             a,

@@ -75,6 +75,8 @@ def _ext(planes: list[Planes], signed: bool, zero: Planes) -> Planes:
 
 
 class ShiftAddMultiplier(Multiplier):
+    """n steps: AND a partial product, ripple-add it into the window, shift P one domain."""
+
     name = "shift_add"
     description = "AND partial products, PCSA ripple add, racetrack shift as the arithmetic shift"
 
@@ -262,9 +264,7 @@ class BoothMultiplier(Multiplier):
 class BoothRadix2Multiplier(BoothMultiplier):
     name = "booth_r2"
     description = "radix-2 Booth: digits in {-1, 0, +1}; a 0 digit skips the add (worst-case cost)"
-    radix_bits = 1
-    encoder_gates = 1
-    encoder_cycles = 1
+    radix_bits, encoder_gates, encoder_cycles = 1, 1, 1
 
     def _multiples(self, mplanes: list[Planes], zero: Planes) -> tuple[Planes, ...]:
         return (stack(mplanes),)
@@ -282,9 +282,7 @@ class BoothRadix2Multiplier(BoothMultiplier):
 class BoothRadix4Multiplier(BoothMultiplier):
     name = "booth_r4"
     description = "radix-4 Booth: digits in {-2..2}, half the steps; a 0 digit skips (worst case)"
-    radix_bits = 2
-    encoder_gates = 4
-    encoder_cycles = 3
+    radix_bits, encoder_gates, encoder_cycles = 2, 4, 3
 
     def _multiples(self, mplanes: list[Planes], zero: Planes) -> tuple[Planes, ...]:
         # the multiplicand and its double, sign-extended to m + 1 bits: the select switches in
@@ -358,11 +356,23 @@ class WallaceMultiplier(Multiplier):
     name = "wallace"
     description = "all n^2 partial products at once, Wallace tree of PCSA 3:2 adders, ripple"
 
+    def product_cost(self, bits: int, a_signed: bool, b_signed: bool) -> Tally:
+        n = bits
+        plan = _wallace_plan(n, a_signed, b_signed)
+        fas = sum(plan)
+        tree = Tally(
+            lim_evals=n * n + 2 * fas,
+            lim_cycles=1 + len(plan),
+            cell_bit_writes=n * n + 2 * fas,
+            cell_write_cycles=1 + len(plan),
+        )
+        # the final adder is 2n bits wide, past the adder cell's own 32-bit range check
+        return tree + RippleCarryAdder()._cost(2 * n, False)
+
     def product_planes(
         self, ev: Evaluator, a: Planes, b: Planes, bits: int, a_signed: bool, b_signed: bool
     ) -> Planes:
-        n = bits
-        width = 2 * n
+        n, width = bits, 2 * bits
         pp = ev.and_(a[:, None, :], b[None, :, :])  # (n, n, words): one PCSA per bit pair
         ev.write(n * n)  # partial products into RTM, where the tree's PCSAs sense them
         cols: list[list[Planes]] = [[] for _ in range(width)]
@@ -395,19 +405,6 @@ class WallaceMultiplier(Multiplier):
         x = [c[0] if len(c) > 0 else zero for c in cols]
         y = [c[1] if len(c) > 1 else zero for c in cols]
         return stack(RippleCarryAdder().add_planes(ev, x, y))
-
-    def product_cost(self, bits: int, a_signed: bool, b_signed: bool) -> Tally:
-        n = bits
-        plan = _wallace_plan(n, a_signed, b_signed)
-        fas = sum(plan)
-        tree = Tally(
-            lim_evals=n * n + 2 * fas,
-            lim_cycles=1 + len(plan),
-            cell_bit_writes=n * n + 2 * fas,
-            cell_write_cycles=1 + len(plan),
-        )
-        # the final adder is 2n bits wide, past the adder cell's own 32-bit range check
-        return tree + RippleCarryAdder()._cost(2 * n, False)
 
     def _footprint(self, bits: int) -> Footprint:
         n = bits

@@ -9,7 +9,8 @@ A cell (:class:`rtmcim.circuits.cell.Cell`) has
   ``supports_signed``, ``supports_unsigned`` (bool), ``max_bits`` (int),
   ``data_dependent`` (bool: ``cost`` is a worst case that ``run`` may stay
   below, never above), ``description`` (str);
-* ``run(a, b, bits, signed=False, *, fault=None) -> (np.ndarray[int64], Tally)``:
+* ``run(a, b, bits, signed=None, *, fault=None) -> (np.ndarray[int64], Tally)``
+  (``signed=None``: unsigned, signed weights for the MAC):
   numpy integer arrays of one lane per element in, results out, computed by
   the cell's own bit operations on bit-planes; the tally counts events over
   all lanes and the critical-path cycles of one operation (lanes are copies

@@ -163,26 +163,16 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.no_report:
         return 0
-    from rtmcim.report import build_report
+    from rtmcim.report import build_report, design_figures
 
     rep = build_report(out)
     rows = []
     for d in rep.summary["chosen"]:
         vs = d.get("vs_default") or {}
-        rows.append(
-            {
-                "design": d["label"],
-                "model": f"{d['model']} W{d['wbits']}/A{d['abits']}",
-                "accuracy": d["accuracy"],
-                **({"fault acc": d["fault_accuracy"]} if "fault_accuracy" in d else {}),
-                "energy nJ": d["energy_pj"] / 1e3,
-                "latency µs": d["latency_ns"] / 1e3,
-                "area mm²": d["area_um2"] / 1e6,
-                "E ×lower": vs.get("energy", float("nan")),
-                "L ×lower": vs.get("latency", float("nan")),
-                "A ×lower": vs.get("area", float("nan")),
-            }
-        )
+        lower = {
+            f"{k[0].upper()} ×lower": vs.get(k, float("nan")) for k in ("energy", "latency", "area")
+        }
+        rows.append({"design": d["label"], **design_figures(d), **lower})
     ref = rep.summary["reference"]
     cap = (
         f"vs default design = {ref['model']} W{ref['wbits']}/A{ref['abits']} on arch "

@@ -69,12 +69,21 @@ def training_progress(enabled: bool) -> tuple[Any, Any]:
 
 def resolve_model(args: argparse.Namespace) -> TrainedModel:
     """The trained model ``--model`` names, training it (cached) if it is not a trained folder."""
-    from rtmcim.nn.train import load_trained, train_model
+    from rtmcim.nn.train import load_trained
 
     path = Path(args.model)
     if path.is_dir():
         return load_trained(path)
+    return train(args)
+
+
+def train(args: argparse.Namespace, **hyper: Any) -> TrainedModel:
+    """Train ``--model`` on ``--dataset`` as the options say (cached), with a progress bar;
+    ``hyper`` are further training settings (see :func:`rtmcim.nn.train.train_model`)."""
+    from rtmcim.nn.train import train_model
+
     bar, callback = training_progress(not args.no_progress)
+    settings = {"data_dir": args.data_dir, "cache_dir": args.cache_dir, **hyper}
     with bar:
         return train_model(
             args.model,
@@ -83,9 +92,8 @@ def resolve_model(args: argparse.Namespace) -> TrainedModel:
             args.abits,
             args.epochs,
             args.seed,
-            data_dir=args.data_dir,
-            cache_dir=args.cache_dir,
             progress=callback,
+            **settings,
         )
 
 

@@ -183,21 +183,13 @@ def evaluate_candidate(
         wbits, abits = space.reference.wbits, space.reference.abits
     ds = training_data(space.dataset, task.data_dir, tr.train_subset)
     t0 = time.perf_counter()
-    tm = train_model(
-        spec,
-        ds,
-        wbits,
-        abits,
-        tr.epochs,
-        task.seed,
-        cache_dir=task.cache_dir,
-        progress=train_progress,
-        qat_epochs=tr.qat_epochs,
-        batch_size=tr.batch_size,
-        lr=tr.lr,
-        qat_lr=tr.qat_lr,
-        threads=task.threads,
-    )
+    settings = {
+        "cache_dir": task.cache_dir,
+        "progress": train_progress,
+        "threads": task.threads,
+        **tr.model_dump(include={"qat_epochs", "batch_size", "lr", "qat_lr"}),
+    }
+    tm = train_model(spec, ds, wbits, abits, tr.epochs, task.seed, **settings)
     t1 = time.perf_counter()
     work = workload_from_graph(tm.graph, spec.name)
     if task.params:

@@ -79,16 +79,13 @@ class SweepPoint:
     storage_overhead_pct: float
 
     def row(self) -> dict[str, Any]:
+        """One row of sweep.csv: the run, its accuracy, the mitigation's cost, the counts."""
+        run = ("kind", "rate", "mitigation", "images", "accuracy_pct")
+        overhead = ("energy_overhead_pct", "latency_overhead_pct", "storage_overhead_pct")
         return {
-            "kind": self.kind,
-            "rate": self.rate,
-            "mitigation": self.mitigation,
-            "images": self.images,
-            "accuracy_pct": self.accuracy_pct,
+            **{k: getattr(self, k) for k in run},
             "agreement_with_fault_free_pct": self.agreement_pct,
-            "energy_overhead_pct": self.energy_overhead_pct,
-            "latency_overhead_pct": self.latency_overhead_pct,
-            "storage_overhead_pct": self.storage_overhead_pct,
+            **{k: getattr(self, k) for k in overhead},
             "overhead_energy_nJ": self.overhead_energy_pj / 1e3,
             "overhead_latency_us": self.overhead_latency_ns / 1e3,
             **{k: v for k, v in self.stats.items() if k != "images"},

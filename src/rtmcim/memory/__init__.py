@@ -1,14 +1,7 @@
 """Layer ``memory``: racetrack position state and shift counting, macro units,
 subarray/bank/chip organisation and its costs, and an access-trace runner."""
 
-from rtmcim.memory.macro_unit import (
-    MuArea,
-    MuGeometry,
-    mu_area,
-    shift_tally,
-    word_read_tally,
-    word_write_tally,
-)
+from rtmcim.memory.macro_unit import MuGeometry, mu_area, shift_tally, word_read_tally
 from rtmcim.memory.organization import (
     AccessTallies,
     AreaBreakdown,
@@ -54,7 +47,6 @@ __all__ = [
     "Memory",
     "MemoryConfig",
     "MemoryReport",
-    "MuArea",
     "MuGeometry",
     "Organization",
     "PortPolicy",
@@ -80,5 +72,4 @@ __all__ = [
     "shift_tally",
     "subarray_area_um2",
     "word_read_tally",
-    "word_write_tally",
 ]

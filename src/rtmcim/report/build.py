@@ -13,7 +13,8 @@ import numpy as np
 import rtmcim
 from rtmcim import atomic
 from rtmcim.explore import OBJECTIVES, FaultsConfig
-from rtmcim.report import html, plots
+from rtmcim.report import plots
+from rtmcim.report.page import HEADLINE, page
 from rtmcim.report.results import (
     Results,
     arch_of,
@@ -23,14 +24,12 @@ from rtmcim.report.results import (
     evaluate_point,
     load_results,
     pareto_points,
-    tech_sources,
     trial_of,
     vs_default,
 )
 from rtmcim.report.tables import point_rows, trial_rows
 
 SUMMARY_VERSION = 1
-HEADLINE = "lowest energy at reference accuracy"
 
 
 @dataclass(frozen=True)
@@ -184,7 +183,7 @@ def build_report(folder: str | Path) -> Report:
 
     arch_for_sources = arch_of(res, ref_pt) if ref_pt is not None else base_arch(res)
     files["report.html"] = atomic.write_text(
-        out / "report.html", _html(res, summary, front_tab, trials_tab, files, arch_for_sources)
+        out / "report.html", page(res, summary, front_tab, trials_tab, files, arch_for_sources)
     )
     return Report(out, files, summary)
 
@@ -203,18 +202,6 @@ def _faults_summary(res: Results, f: FaultsConfig) -> dict[str, Any]:
     }
 
 
-def _faults_html(fs: dict[str, Any]) -> str:
-    return (
-        f"<p>Accuracy under faults (<code>fault_accuracy</code>): fault rates "
-        f"<code>{html.esc(fs['rates'])}</code>, mitigation <code>{html.esc(fs['mitigation'])}"
-        f"</code>, first {fs['images']} test images, fault seed {fs['seed']}; bit-exact engine, "
-        f"measured once per model on the base arch <code>{html.esc(fs['arch'])}</code> (the "
-        f"default design on <code>{html.esc(fs['reference_arch'])}</code>), not on each "
-        "hardware point, so every point of a model carries the same value. trials.csv gives "
-        "the fault-free accuracy on the same images beside it.</p>"
-    )
-
-
 def _merge_labels(chosen: dict[str, dict[str, Any]], evals: dict[str, Any]) -> dict[str, Any]:
     """One panel per distinct design: labels of the same point are joined."""
     by_point: dict[tuple[int, int], list[str]] = {}
@@ -230,195 +217,3 @@ def _jsonable(v: Any) -> Any:
     if isinstance(v, np.generic):
         return v.item()
     return str(v)
-
-
-def _fault_cell(d: dict[str, Any]) -> dict[str, Any]:
-    return {"accuracy under faults": d["fault_accuracy"]} if "fault_accuracy" in d else {}
-
-
-def _ratio_txt(r: dict[str, float] | None) -> str:
-    if not r:
-        return "n/a"
-    return ", ".join(f"{k} ×{v:.3g}" for k, v in r.items())
-
-
-def _html(
-    res: Results,
-    s: dict[str, Any],
-    front_tab: list[dict[str, Any]],
-    trials_tab: list[dict[str, Any]],
-    files: dict[str, Path],
-    arch: Any,
-) -> str:
-    sp = res.space
-    sections: list[tuple[str, str]] = []
-    hw = "".join(
-        f"<li><code>{html.esc(k)}</code>: {html.esc(', '.join(map(str, v)))}</li>"
-        for k, v in sp.hardware.sweep.items()
-    )
-    mh = "".join(
-        f"<li><code>{html.esc(k)}</code>: {html.esc(', '.join(map(str, v)))}</li>"
-        for k, v in sp.model.choices().items()
-    )
-    c = sp.constraints
-    searched = (
-        f"<p>Data set <b>{html.esc(sp.dataset)}</b>; sampler <b>{sp.sampler}</b>, seed "
-        f"{s['seed']}, budget {res.study.get('budget')} model trials; "
-        f"{s['models_trained']} models trained ({s['distinct_models']} distinct), each with QAT "
-        f"({sp.training.epochs} float + {sp.training.qat_epochs} QAT epochs on "
-        f"{sp.training.train_subset or 'all'} training images), and every model swept over "
-        f"<b>{s['hw_points_per_model']:,}</b> hardware points "
-        f"({s['timing']['hw_points_evaluated']:,} evaluations at "
-        f"{s['timing']['hw_points_per_s']:.0f} points/s).</p>"
-        f"<p>Model half (a CNN of <i>depth</i> conv blocks conv→ReLU→max-pool, block i with "
-        f"channels·2<sup>i</sup> channels, one kernel size, an optional hidden FC layer):</p>"
-        f"<ul>{mh}</ul><p>Hardware half (overrides of arch <code>{html.esc(sp.hardware.base)}"
-        f"</code>):</p><ul>{hw}</ul>"
-        f"<p>Objectives: {html.esc(', '.join(f'{k} ({v})' for k, v in s['objectives'].items()))}."
-        f" Constraints: area ≤ {c.area_budget_mm2} mm², accuracy ≥ {c.accuracy_floor}, "
-        f"peak power ≤ {c.peak_power_mw} mW, and the model must fit the memory.</p>"
-    )
-    if "faults" in s:
-        searched += _faults_html(s["faults"])
-    sections.append(("What was searched", searched))
-
-    ref = s["reference"]
-    chosen_rows = []
-    for d in s["chosen"]:
-        chosen_rows.append(
-            {
-                "design": d["label"],
-                "trial": d["trial"],
-                "model": d["model"],
-                "W/A bits": f"{d['wbits']}/{d['abits']}",
-                "accuracy": d["accuracy"],
-                **_fault_cell(d),
-                "energy nJ": d["energy_pj"] / 1e3,
-                "latency µs": d["latency_ns"] / 1e3,
-                "area mm²": d["area_um2"] / 1e6,
-                "bank area mm²": d["bank_area_um2"] / 1e6,
-                "Mbit/mm²": d["density_mbit_per_mm2"],
-                "vs default (× lower)": _ratio_txt(d.get("vs_default")),
-                "hardware": ", ".join(
-                    f"{k.split('.')[-1]}={v}" for k, v in d["arch_overrides"].items()
-                ),
-            }
-        )
-    if ref is not None:
-        chosen_rows.append(
-            {
-                "design": "default design",
-                "trial": "-",
-                "model": ref["model"],
-                "W/A bits": f"{ref['wbits']}/{ref['abits']}",
-                "accuracy": ref["accuracy"],
-                **_fault_cell(ref),
-                "energy nJ": ref["energy_pj"] / 1e3,
-                "latency µs": ref["latency_ns"] / 1e3,
-                "area mm²": ref["area_um2"] / 1e6,
-                "bank area mm²": ref["bank_area_um2"] / 1e6,
-                "Mbit/mm²": ref["density_mbit_per_mm2"],
-                "vs default (× lower)": "1",
-                "hardware": f"arch {sp.reference.arch}",
-            }
-        )
-    head = s["headline"]
-    hd = next((d for d in s["chosen"] if d["label"] == head), None)
-    if hd is not None and ref is not None and head == HEADLINE:
-        r = hd["vs_default"]
-        verdict = (
-            f"<p><b>Best design at equal or better accuracy than the default design</b> "
-            f"(LeNet-5-class reference {html.esc(ref['model'])} W{ref['wbits']}/A{ref['abits']} on "
-            f"arch <code>{html.esc(sp.reference.arch)}</code>, accuracy {ref['accuracy']:.4f}, "
-            f"measured in this run): trial {hd['trial']}, {html.esc(hd['model'])} "
-            f"W{hd['wbits']}/A{hd['abits']}, accuracy {hd['accuracy']:.4f}: energy "
-            f"<b>{r['energy']:.3g}×</b> lower, latency <b>{r['latency']:.3g}×</b> lower, area "
-            f"<b>{r['area']:.3g}×</b> lower than the default design "
-            "(ratio = default / design; below 1 means worse).</p>"
-        )
-    elif ref is not None:
-        verdict = (
-            "<p><b>No design on the front reaches the default design's accuracy</b> "
-            f"({ref['accuracy']:.4f}); the chosen designs below trade accuracy for cost.</p>"
-        )
-    else:
-        why = res.reference.get("reason", "") if res.reference else "not evaluated yet"
-        verdict = f"<p>The default design has no figures in this run ({html.esc(why)}).</p>"
-    sections.append(
-        (
-            "Chosen designs",
-            verdict
-            + html.table(chosen_rows)
-            + "<p class='note'>Every design is traceable: trial number → "
-            "<code>trials/trial-NNNN.json</code> (spec, model cache key) and the hardware "
-            "overrides of the base arch; full arch configs and presets are in "
-            "<code>summary.json</code>.</p>",
-        )
-    )
-    if s["baselines"] is not None and hd is not None:
-        brows = [
-            {
-                "baseline": b["name"],
-                "energy nJ": b["energy_pj"] / 1e3,
-                "latency µs": b["latency_ns"] / 1e3,
-                "area mm²": b["area_um2"] / 1e6,
-                "design vs baseline (× lower)": _ratio_txt(b["design_vs_baseline"]),
-                "source": b["source"],
-            }
-            for b in s["baselines"]
-        ]
-        sections.append(
-            (
-                "Against the baselines",
-                f"<p>The baselines run the workload of design “{html.esc(head)}” on the same "
-                "memory and compute resources (rtmcim.baselines); ratio = baseline / design.</p>"
-                + html.table(brows),
-            )
-        )
-    else:
-        sections.append(("Against the baselines", "<p>Baselines are not available.</p>"))
-
-    front_cols = ["trial", "point", "model", "wbits", "abits", *res.sweep_keys]
-    front_cols += ["accuracy", *(["fault_accuracy"] if "faults" in s else [])]
-    front_cols += ["energy_pj", "latency_ns", "area_um2", "bank_area_um2"]
-    front_cols += ["density_mbit_per_mm2"]
-    front_cols += [c for c in (OBJECTIVES[o].column for o in res.objectives) if c not in front_cols]
-    shown = front_tab[:60]
-    sections.append(
-        (
-            f"The Pareto front ({len(front_tab)} designs)",
-            html.image(files["plots/pareto_matrix.png"], "Pareto scatter matrix")
-            + html.image(files["plots/accuracy_vs_energy.png"], "accuracy vs energy")
-            + html.table(shown, front_cols)
-            + (
-                f"<p class='note'>First {len(shown)} of {len(front_tab)}; all in pareto.csv.</p>"
-                if len(front_tab) > len(shown)
-                else ""
-            ),
-        )
-    )
-    figs = ""
-    if "plots/layer_energy.png" in files:
-        figs += html.image(files["plots/layer_energy.png"], "per-layer energy")
-    if "plots/heatmap_ports_domains.png" in files:
-        figs += html.image(files["plots/heatmap_ports_domains.png"], "ports x domains")
-    sections.append(("Where the energy goes", figs))
-    tcols = [c for c in trials_tab[0] if c not in ("spec", "model_key")] if trials_tab else None
-    sections.append(("Model candidates", html.table(trials_tab, tcols)))
-    if arch is not None:
-        sections.append(
-            (
-                f"Technology sources ({html.esc(arch.tech.name)})",
-                f"<p>{html.esc(arch.tech.description)}</p>" + html.table(tech_sources(arch)),
-            )
-        )
-    sections.append(
-        (
-            "Files",
-            "<p>trials.csv (one row per model), pareto.csv (the front, with spec and arch "
-            "overrides), summary.json (versioned), trials/ (every hardware point of every "
-            "model), plots/. Rebuild with <code>rtmcim report "
-            f"{html.esc(str(res.folder))}</code>.</p>",
-        )
-    )
-    return html.page(f"rtmcim co-exploration: {sp.name}", sections)

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rtmcim.explore import OBJECTIVES, best
 from rtmcim.report.results import Results, base_arch
+
+
+def design_figures(d: Mapping[str, Any]) -> dict[str, Any]:
+    """A design record's (summary.json) figures in the units of a table."""
+    fault = {"accuracy under faults": d["fault_accuracy"]} if "fault_accuracy" in d else {}
+    return {
+        "model": d["model"],
+        "W/A bits": f"{d['wbits']}/{d['abits']}",
+        "accuracy": d["accuracy"],
+        **fault,
+        "energy nJ": d["energy_pj"] / 1e3,
+        "latency µs": d["latency_ns"] / 1e3,
+        "area mm²": d["area_um2"] / 1e6,
+        "bank area mm²": d["bank_area_um2"] / 1e6,
+        "Mbit/mm²": d["density_mbit_per_mm2"],
+    }
 
 
 def trial_rows(res: Results) -> list[dict[str, Any]]:

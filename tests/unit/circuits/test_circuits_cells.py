@@ -51,7 +51,7 @@ def test_carry_save_exhaustive_three_operands() -> None:
             lo, hi = value_range(bits, signed)
             v = np.arange(lo, hi + 1)
             a, b, c = (g.ravel() for g in np.meshgrid(v, v, v, indexing="ij"))
-            out, _ = csa.run(a, b, bits, signed, c=c)
+            out, _ = csa.run3(a, b, c, bits, signed)
             want = [wrap(int(x + y + z), bits, signed) for x, y, z in zip(a, b, c, strict=True)]
             assert out.tolist() == want
 

@@ -148,47 +148,41 @@ def _check(kind: FaultKind, registry: Registry[FaultKind]) -> None:
         )
 
 
+# Where the built-in kinds are injected: (kind, site, RNG salt, counter of the events exposed,
+# counter of the faults). The cells' sites draw from the cells' shared generator (no salt).
+_BUILTIN_SITES: tuple[tuple[str, Site, int | None, str, str], ...] = (
+    ("shift", Site.WEIGHT_SHIFT, 1, "mu_shift_steps", "position_errors"),
+    ("shift", Site.INPUT_SHIFT, 7, "act_shift_steps", "act_position_errors"),
+    ("shift", Site.OUTPUT_SHIFT, 8, "act_shift_steps", "act_position_errors"),
+    ("read", Site.WEIGHT_READ, 2, "weight_bits_read", "weight_read_flips"),
+    ("read", Site.INPUT_READ, 5, "act_bits_read", "act_read_flips"),
+    ("read", Site.CELL_READ, None, "cell_bits_read", "cell_read_flips"),
+    ("write", Site.PROGRAM, 3, "weight_bits_stored", "weight_write_flips"),
+    ("write", Site.OUTPUT_WRITE, 6, "act_bits_written", "act_write_flips"),
+    ("write", Site.CELL_WRITE, None, "cell_bits_written", "cell_write_flips"),
+)
+
+
+# what the built-in kinds' rates are per, and what they are
+_PER = {"shift": "MU shift step", "read": "bit read", "write": "bit written"}
+_WHAT = {
+    "shift": "position error: a shift step stops one domain short or goes one too far",
+    "read": "bit flip of a bit sensed: weight words, input activations, a cell's own reads",
+    "write": "bit flip of a bit written: weights programmed, outputs written back, a cell's sums",
+}
+
+
+def _builtin(name: str, injector: type[Injector]) -> FaultKind:
+    rows = [r for r in _BUILTIN_SITES if r[0] == name]
+    salts = {site: salt for _, site, salt, _, _ in rows if salt is not None}
+    counters = {site: (exposed, faults) for _, site, _, exposed, faults in rows}
+    return FaultKind(name, _PER[name], _WHAT[name], salts, counters, injector)
+
+
 FAULT_KINDS: Registry[FaultKind] = Registry(
     "fault kind",
     "--faults",
     __name__,
-    (
-        FaultKind(
-            "shift",
-            "MU shift step",
-            "position error: a shift step stops one domain short or goes one too far",
-            {Site.WEIGHT_SHIFT: 1, Site.INPUT_SHIFT: 7, Site.OUTPUT_SHIFT: 8},
-            {
-                Site.WEIGHT_SHIFT: ("mu_shift_steps", "position_errors"),
-                Site.INPUT_SHIFT: ("act_shift_steps", "act_position_errors"),
-                Site.OUTPUT_SHIFT: ("act_shift_steps", "act_position_errors"),
-            },
-            PositionErrors,
-        ),
-        FaultKind(
-            "read",
-            "bit read",
-            "bit flip of a bit sensed: weight words, input activations, a cell's own reads",
-            {Site.WEIGHT_READ: 2, Site.INPUT_READ: 5},
-            {
-                Site.WEIGHT_READ: ("weight_bits_read", "weight_read_flips"),
-                Site.INPUT_READ: ("act_bits_read", "act_read_flips"),
-                Site.CELL_READ: ("cell_bits_read", "cell_read_flips"),
-            },
-            BitFlips,
-        ),
-        FaultKind(
-            "write",
-            "bit written",
-            "bit flip of a bit written: weights programmed, outputs written back, a cell's sums",
-            {Site.PROGRAM: 3, Site.OUTPUT_WRITE: 6},
-            {
-                Site.PROGRAM: ("weight_bits_stored", "weight_write_flips"),
-                Site.OUTPUT_WRITE: ("act_bits_written", "act_write_flips"),
-                Site.CELL_WRITE: ("cell_bits_written", "cell_write_flips"),
-            },
-            BitFlips,
-        ),
-    ),
+    (_builtin("shift", PositionErrors), _builtin("read", BitFlips), _builtin("write", BitFlips)),
     _check,
 )

@@ -14,6 +14,8 @@ two replica copies fail independently and the protected bits are voted.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from rtmcim.circuits.mac import operand_dtype
@@ -44,6 +46,17 @@ def batch_images_for(streams: dict[str, WeightReads]) -> int:
     """Images per batch: the largest layer's per-lane weights of a batch fit the budget."""
     largest = max((s.positions * s.out_channels * s.k for s in streams.values()), default=1)
     return max(1, min(MAX_BATCH_IMAGES, LANE_WEIGHT_BUDGET // max(largest, 1)))
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Images ``first .. first + images - 1`` of a batch: each copy's misalignment at each read
+    (images, reads) and read flips (per image)."""
+
+    first: int
+    images: int
+    errs: list[np.ndarray]
+    flips: list[list[np.ndarray]]
 
 
 class WeightFaults:
@@ -163,7 +176,8 @@ class WeightFaults:
         group = max(1, (1 << 24) // max(1, s.reads))
         for g0 in range(0, b, group):
             g1 = min(b, g0 + group)
-            self._xor_wrong_bits(s, u, hit, errs, flips, g0, g1)
+            sliced = _Group(g0, g1 - g0, [e[g0:g1] for e in errs], [f[g0:g1] for f in flips])
+            self._xor_wrong_bits(s, u, hit, sliced)
         return signed_from_unsigned(u, s.wbits)
 
     def _dirty_reads(self, s: WeightReads, copy: int) -> np.ndarray:
@@ -179,28 +193,21 @@ class WeightFaults:
         return self._dirty[key]
 
     def _words_read(
-        self,
-        s: WeightReads,
-        idx: np.ndarray,
-        at: np.ndarray,
-        errs: list[np.ndarray],
-        flips: list[list[np.ndarray]],
-        g0: int,
-        g1: int,
+        self, s: WeightReads, idx: np.ndarray, lane: np.ndarray, group: _Group
     ) -> np.ndarray:
-        """The word each hit read ``idx`` of lane images ``g0 + at`` returns: each copy's word
-        under its port, flipped, then the majority of the protected bits."""
+        """The word each hit read ``idx`` of image ``lane`` (of the group) returns: each copy's
+        word under its port, flipped, then the majority of the protected bits."""
         tracks, nwords = self.arch.org.mu.tracks, self.mem.shape[1]
         got = []
         for c in range(self.copies):
-            word, valid = physical_word(s, self.arch, idx, errs[c][g0 + at, idx], nwords)
+            word, valid = physical_word(s, self.arch, idx, group.errs[c][lane, idx], nwords)
             w = np.where(valid, self.stored_words[c][s.pe[idx], word], np.uint64(0))
-            fl = flips[c][g0:g1]
+            fl = group.flips[c]
             if any(f.size for f in fl):
                 fkey = np.concatenate([j * s.reads + f // tracks for j, f in enumerate(fl)])
                 bit = np.concatenate([f % tracks for f in fl]).astype(np.uint64)
                 # every flipped read is a hit; a read may take several flips
-                where = np.searchsorted(at * s.reads + idx, fkey)
+                where = np.searchsorted(lane * s.reads + idx, fkey)
                 np.bitwise_xor.at(w, where, np.left_shift(np.uint64(1), bit))
             got.append(w)
         if self.copies == 1:
@@ -210,29 +217,20 @@ class WeightFaults:
         return (maj & protected) | (got[0] & ~protected)
 
     def _xor_wrong_bits(
-        self,
-        s: WeightReads,
-        u: np.ndarray,
-        hit: np.ndarray,
-        errs: list[np.ndarray],
-        flips: list[list[np.ndarray]],
-        g0: int,
-        g1: int,
+        self, s: WeightReads, u: np.ndarray, hit: np.ndarray, group: _Group
     ) -> None:
-        """Toggle in ``u`` (lanes of images ``g0..g1-1``) every weight bit read wrong.
+        """Toggle in ``u`` (lanes of the group's images) every weight bit read wrong.
 
         Words are handled whole, as integers: the word each hit read returns is
         XORed with the intended word (and corrected, if a mitigation corrects
         words), and each run of the difference is shifted into the weight it
         belongs to (:func:`word_runs`).
         """
-        bi, idx = np.nonzero(hit[g0:g1])  # row-major: sorted by (image, read)
+        g0 = group.first
+        bi, idx = np.nonzero(hit[g0 : g0 + group.images])  # row-major: by (image, read)
         if not idx.size:
             return
-        diff = (
-            self._words_read(s, idx, bi, errs, flips, g0, g1)
-            ^ self.mem_words[s.pe[idx], s.word[idx]]
-        )
+        diff = self._words_read(s, idx, bi, group) ^ self.mem_words[s.pe[idx], s.word[idx]]
         if self.effect.correct is not None:
             diff = self.effect.correct(diff)
         nz = np.flatnonzero(diff)
