@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from rtmcim.circuits import Evaluator, get, names, pack, unpack
 from rtmcim.circuits.adders import CarrySaveAdder
+from rtmcim.circuits.mac import MAC_ADDERS, MAC_MULTIPLIERS
 
 CELLS = names()
 
@@ -107,7 +108,7 @@ def test_property_wide_widths(name: str, data: st.DataObject) -> None:
 
 
 def test_adder_overflow_wraps_like_a_register() -> None:
-    for name in ("ripple_carry", "bit_serial"):
+    for name in MAC_ADDERS:  # the adders that give a binary sum
         add = get(name)
         out, _ = add.run(np.array([15, 8, 9]), np.array([1, 8, 9]), 4, signed=False)
         assert out.tolist() == [0, 0, 2]  # 16, 16, 18 modulo 16
@@ -117,7 +118,7 @@ def test_adder_overflow_wraps_like_a_register() -> None:
     assert out.tolist() == [2]  # the full adder keeps its carry
 
 
-@pytest.mark.parametrize("name", ["shift_add", "booth_r2", "booth_r4", "wallace"])
+@pytest.mark.parametrize("name", [n for n in MAC_MULTIPLIERS if get(n).max_bits == 32])
 def test_multipliers_never_overflow_at_their_limits(name: str) -> None:
     cell = get(name)
     lo, hi = value_range(32, True)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from graphs import random_graph
 
-from rtmcim.circuits.mac import MAC_MULTIPLIERS
+from rtmcim.circuits.mac import MAC_ADDERS, MAC_MULTIPLIERS
 from rtmcim.engine import run_engine
 from rtmcim.engine.run import dot_products, dot_products_of_blocks
 from rtmcim.mapping import arch_from_dict, evaluate_workload, load_arch
@@ -24,7 +24,7 @@ CASES = [(m, b) for m in MAC_MULTIPLIERS for b in (2, 3, 4, 8) if not (m == "lut
 
 
 @pytest.mark.parametrize(("multiplier", "bits"), CASES)
-@pytest.mark.parametrize("adder", ["ripple_carry", "bit_serial"])
+@pytest.mark.parametrize("adder", list(MAC_ADDERS))
 def test_engine_equals_reference_and_mapping_counts(multiplier: str, bits: int, adder: str) -> None:
     g = random_graph(bits, seed=bits, pool="avg" if bits % 2 else "max")
     rng = np.random.default_rng(100 + bits)

@@ -206,16 +206,32 @@ def test_compute_events_are_outputs_times_the_mac_cell() -> None:
             assert lc.compute == dot_product_tally(lw, arch).parallel(lw.output_count)
 
 
-def test_repricing_needs_no_remapping() -> None:
-    from rtmcim.tech import latency_ns, load_tech
+def test_repricing_equals_remapping_under_another_technology() -> None:
+    """The tallies of an evaluation, priced under another technology, give what evaluating the
+    workload on that technology gives, layer by layer: the mapping counts events and cycles,
+    never prices. The other technology's step latencies and energies all differ."""
+    from rtmcim.tech import latency_ns, price
 
-    ev = evaluate_workload(lenet_work(), load_arch("default"))
-    dev = load_tech("rtm-32nm-device")
-    for lc in ev.layers:
-        assert latency_ns(lc.tally, ev.arch.tech) == pytest.approx(lc.latency_ns)
-        assert latency_ns(lc.tally, dev) == pytest.approx(
-            lc.latency_ns
-        )  # same latencies in both presets
+    base = load_arch("default")
+    data = base.config.model_dump()
+    data["tech_overrides"] = {
+        "rtm.shift_latency_ns": 3.1,
+        "rtm.read_latency_ns": 2.2,
+        "rtm.write_latency_ns": 6.3,
+        "rtm.shift_energy_pj": 0.9,
+        "lim.eval_latency_ns": 1.7,
+        "lim.eval_energy_pj": 0.03,
+    }
+    other = arch_from_dict(data)
+    ev = evaluate_workload(lenet_work(), base)
+    remapped = evaluate_workload(lenet_work(), other)
+    assert remapped.latency_ns > 1.2 * ev.latency_ns  # the technologies differ where it counts
+    for lc, lo in zip(ev.layers, remapped.layers, strict=True):
+        assert lc.tally == lo.tally
+        assert latency_ns(lc.tally, other.prices) == pytest.approx(lo.latency_ns, rel=1e-12)
+        repriced = price(lc.tally, other.prices, leakage_mw=remapped.leakage_mw)
+        for cls, e in lo.energy_pj.items():
+            assert repriced.energy_pj[cls] == pytest.approx(e, rel=1e-12, abs=1e-12)
 
 
 def test_capacity_error_says_how_much_is_missing() -> None:
