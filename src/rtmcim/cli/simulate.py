@@ -33,14 +33,14 @@ def add_parser(sub: Any) -> None:
         metavar="KIND=RATE,...",
         help=(
             "inject faults: shift (position error per MU shift step), read / write (bit flip per "
-            "bit read / written), e.g. shift=1e-4,read=1e-6,write=1e-6"
+            "bit read / written), or any registered fault kind, e.g. shift=1e-4,read=1e-6"
         ),
     )
     p.add_argument(
         "--mitigation",
         default=None,
         help="none, position_check[:N] (marker check every N accesses), tmr_msb[:B] (triple the "
-        "B top weight bits), or both joined by '+'",
+        "B top weight bits), or any registered mitigation; several joined by '+', each once",
     )
     p.add_argument("--fault-seed", type=int, default=0, help="seed of the fault draws (default 0)")
     p.add_argument(
