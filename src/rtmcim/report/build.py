@@ -13,6 +13,7 @@ import numpy as np
 import rtmcim
 from rtmcim import atomic
 from rtmcim.explore import OBJECTIVES, FaultsConfig
+from rtmcim.mapping.layer_cost import Evaluation
 from rtmcim.report import plots
 from rtmcim.report.page import HEADLINE, page
 from rtmcim.report.results import (
@@ -91,101 +92,116 @@ def build_report(folder: str | Path) -> Report:
     """(Re)build every report file of a results folder from what the study stored."""
     res = load_results(folder)
     out = res.folder
-    pdir = out / "plots"
-    pdir.mkdir(exist_ok=True)
-    files: dict[str, Path] = {}
     front = pareto_points(res)
-    trials_tab = trial_rows(res)
-    files["trials.csv"] = atomic.write_csv(out / "trials.csv", trials_tab)
-    front_tab = point_rows(res, front)
-    files["pareto.csv"] = atomic.write_csv(out / "pareto.csv", front_tab)
-
+    trials_tab, front_tab = trial_rows(res), point_rows(res, front)
+    files = {
+        "trials.csv": atomic.write_csv(out / "trials.csv", trials_tab),
+        "pareto.csv": atomic.write_csv(out / "pareto.csv", front_tab),
+    }
     chosen = chosen_designs(res, front)
+    evals = _evaluations(res, chosen)
+    summary = _summary(res, front, chosen, evals)
+    files.update(_plots(res, front, chosen, evals, summary["headline"]))
+    text = json.dumps(summary, indent=1, sort_keys=True, default=_jsonable) + "\n"
+    files["summary.json"] = atomic.write_text(out / "summary.json", text)
+    ref_pt = res.reference["point"] if res.reference else None
+    arch = arch_of(res, ref_pt) if ref_pt is not None else base_arch(res)
+    html = page(res, summary, front_tab, trials_tab, files, arch)
+    files["report.html"] = atomic.write_text(out / "report.html", html)
+    return Report(out, files, summary)
+
+
+def _evaluations(res: Results, chosen: dict[str, dict[str, Any]]) -> dict[str, Evaluation]:
+    """The chosen designs and the default design, evaluated again from their stored records."""
+    evals = {label: evaluate_point(res, p) for label, p in chosen.items()}
+    if res.reference is not None and res.reference["point"] is not None:
+        evals["default design"] = evaluate_point(res, res.reference["point"])
+    return evals
+
+
+def _summary(
+    res: Results,
+    front: list[dict[str, Any]],
+    chosen: dict[str, dict[str, Any]],
+    evals: dict[str, Evaluation],
+) -> dict[str, Any]:
+    """summary.json: what was run, the chosen designs against the default design and the
+    baselines, the front's size and the timing."""
     ref_pt = res.reference["point"] if res.reference else None
     designs = [_design_record(res, label, p) for label, p in chosen.items()]
-    evals: dict[str, Any] = {}
-    for label, p in chosen.items():
-        evals[label] = evaluate_point(res, p)
-    if ref_pt is not None:
-        evals["default design"] = evaluate_point(res, ref_pt)
-    ref_rec = _design_record(res, "default design", ref_pt) if ref_pt is not None else None
     for d, p in zip(designs, chosen.values(), strict=True):
         d["vs_default"] = vs_default(p, ref_pt) if ref_pt is not None else None
-
-    # baselines on the headline design's workload and arch resources
-    headline_label = HEADLINE if HEADLINE in chosen else next(iter(chosen), None)
-    baselines = None
-    if headline_label is not None:
-        baselines = baselines_for(res, chosen[headline_label], evals[headline_label])
+    # baselines on the headline design's workload and arch resources, and on the default's
+    headline = HEADLINE if HEADLINE in chosen else next(iter(chosen), None)
+    baselines = baselines_for(res, chosen[headline], evals[headline]) if headline else None
+    ref = _design_record(res, "default design", ref_pt) if ref_pt is not None else None
     ref_baselines = None
     if ref_pt is not None:
         ref_baselines = baselines_for(res, ref_pt, evals["default design"])
-
-    # plots
-    trials_by = {int(t["number"]): t for t in res.trials}
-    if res.reference is not None:
-        trials_by[-1] = res.reference
-    objs = res.objectives
-    files["plots/pareto_matrix.png"] = plots.scatter_matrix(
-        res.points, front, objs, pdir / "pareto_matrix.png"
-    )
-    files["plots/accuracy_vs_energy.png"] = plots.accuracy_vs_energy(
-        res.points, front, trials_by, res.reference, pdir / "accuracy_vs_energy.png"
-    )
-    if evals:
-        files["plots/layer_energy.png"] = plots.layer_breakdown(
-            _merge_labels(chosen, evals), pdir / "layer_energy.png"
-        )
-    heat = _heatmap_grid(res, chosen[headline_label]) if headline_label else None
-    if heat is not None:
-        grid, ports, doms = heat
-        files["plots/heatmap_ports_domains.png"] = plots.heatmaps(
-            grid,
-            ports,
-            doms,
-            f"{headline_label}: other hardware choices fixed at the design's",
-            pdir / "heatmap_ports_domains.png",
-        )
-
-    n_pts = [int(t["points"]) for t in res.trials]
-    timing = {
-        "train_s": sum(float(t["train_s"]) for t in res.trials),
-        "sweep_s": sum(float(t["sweep_s"]) for t in res.trials),
-        "hw_points_evaluated": sum(n_pts),
-    }
-    timing["hw_points_per_s"] = (
-        timing["hw_points_evaluated"] / timing["sweep_s"] if timing["sweep_s"] else math.nan
-    )
     summary: dict[str, Any] = {
         "version": SUMMARY_VERSION,
         "rtmcim_version": rtmcim.__version__,
-        "study_name": res.study.get("study_name"),
-        "storage": res.study.get("storage"),
-        "seed": res.study.get("seed"),
-        "space": res.study.get("space"),
-        "objectives": {o: OBJECTIVES[o].direction for o in objs},
+        **{k: res.study.get(k) for k in ("study_name", "storage", "seed", "space")},
+        "objectives": {o: OBJECTIVES[o].direction for o in res.objectives},
         "models_trained": len(res.trials),
         "distinct_models": len({t["model_key"] for t in res.trials}),
-        "hw_points_per_model": min(n_pts) if n_pts else 0,
+        "hw_points_per_model": min((int(t["points"]) for t in res.trials), default=0),
         "feasible_points": sum(1 for p in res.points if p["feasible"]),
-        "timing": timing,
+        "timing": _timing(res),
         "front_size": len(front),
-        "reference": ref_rec,
+        "reference": ref,
         "reference_baselines": ref_baselines,
         "chosen": designs,
-        "headline": headline_label,
+        "headline": headline,
         "baselines": baselines,
     }
     if res.space.faults is not None:
         summary["faults"] = _faults_summary(res, res.space.faults)
-    text = json.dumps(summary, indent=1, sort_keys=True, default=_jsonable) + "\n"
-    files["summary.json"] = atomic.write_text(out / "summary.json", text)
+    return summary
 
-    arch_for_sources = arch_of(res, ref_pt) if ref_pt is not None else base_arch(res)
-    files["report.html"] = atomic.write_text(
-        out / "report.html", page(res, summary, front_tab, trials_tab, files, arch_for_sources)
-    )
-    return Report(out, files, summary)
+
+def _timing(res: Results) -> dict[str, float]:
+    """Seconds spent training and sweeping, and the sweep's speed."""
+    points = sum(int(t["points"]) for t in res.trials)
+    sweep_s = sum(float(t["sweep_s"]) for t in res.trials)
+    return {
+        "train_s": sum(float(t["train_s"]) for t in res.trials),
+        "sweep_s": sweep_s,
+        "hw_points_evaluated": points,
+        "hw_points_per_s": points / sweep_s if sweep_s else math.nan,
+    }
+
+
+def _plots(
+    res: Results,
+    front: list[dict[str, Any]],
+    chosen: dict[str, dict[str, Any]],
+    evals: dict[str, Evaluation],
+    headline: str | None,
+) -> dict[str, Path]:
+    """The figures of the report, by their path in the results folder."""
+    pdir = res.folder / "plots"
+    pdir.mkdir(exist_ok=True)
+    trials_by = {int(t["number"]): t for t in res.trials}
+    if res.reference is not None:
+        trials_by[-1] = res.reference
+    files = {
+        "plots/pareto_matrix.png": plots.scatter_matrix(
+            res.points, front, res.objectives, pdir / "pareto_matrix.png"
+        ),
+        "plots/accuracy_vs_energy.png": plots.accuracy_vs_energy(
+            res.points, front, trials_by, res.reference, pdir / "accuracy_vs_energy.png"
+        ),
+    }
+    if evals:
+        merged = _merge_labels(chosen, evals)
+        files["plots/layer_energy.png"] = plots.layer_breakdown(merged, pdir / "layer_energy.png")
+    heat = _heatmap_grid(res, chosen[headline]) if headline else None
+    if heat is not None:
+        title = f"{headline}: other hardware choices fixed at the design's"
+        path = pdir / "heatmap_ports_domains.png"
+        files["plots/heatmap_ports_domains.png"] = plots.heatmaps(*heat, title, path)
+    return files
 
 
 def _faults_summary(res: Results, f: FaultsConfig) -> dict[str, Any]:
