@@ -20,7 +20,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,6 +32,9 @@ from rtmcim.mapping.batch import evaluate_points
 from rtmcim.mapping.workload import Workload, workload_from_graph, workload_to_data
 from rtmcim.nn.data import Dataset, load_dataset
 from rtmcim.nn.intgraph import IntGraph
+
+if TYPE_CHECKING:
+    from rtmcim.nn.train import TrainedModel
 
 SUBSET_SEED = 12345  # fixed: the training subset is part of the data, not of the search
 
@@ -158,6 +161,29 @@ def fault_figures(graph: IntGraph, ds: Dataset, arch: Arch, faults: FaultsConfig
     return out
 
 
+def _train(
+    task: CandidateTask, space: SpaceConfig, progress: Callable[[Any], None] | None
+) -> tuple[TrainedModel, Dataset]:
+    """The candidate trained (or from the cache) as the space says, and its data set."""
+    from rtmcim.nn.train import train_model
+
+    if task.params:
+        spec = model_spec(task.params)
+        wbits, abits = int(task.params["wbits"]), int(task.params["abits"])
+    else:
+        spec = reference_spec(space)
+        wbits, abits = space.reference.wbits, space.reference.abits
+    tr = space.training
+    ds = training_data(space.dataset, task.data_dir, tr.train_subset)
+    settings = {
+        "cache_dir": task.cache_dir,
+        "progress": progress,
+        "threads": task.threads,
+        **tr.model_dump(include={"qat_epochs", "batch_size", "lr", "qat_lr"}),
+    }
+    return train_model(spec, ds, wbits, abits, tr.epochs, task.seed, **settings), ds
+
+
 def evaluate_candidate(
     task: CandidateTask,
     train_progress: Callable[[Any], None] | None = None,
@@ -171,25 +197,10 @@ def evaluate_candidate(
     every point record, like ``accuracy``; ``extra`` holds it with the fault-free accuracy on
     the same images.
     """
-    from rtmcim.nn.train import train_model
-
     space = SpaceConfig.model_validate(task.space)
-    tr = space.training
-    if task.params:
-        spec = model_spec(task.params)
-        wbits, abits = int(task.params["wbits"]), int(task.params["abits"])
-    else:
-        spec = reference_spec(space)
-        wbits, abits = space.reference.wbits, space.reference.abits
-    ds = training_data(space.dataset, task.data_dir, tr.train_subset)
     t0 = time.perf_counter()
-    settings = {
-        "cache_dir": task.cache_dir,
-        "progress": train_progress,
-        "threads": task.threads,
-        **tr.model_dump(include={"qat_epochs", "batch_size", "lr", "qat_lr"}),
-    }
-    tm = train_model(spec, ds, wbits, abits, tr.epochs, task.seed, **settings)
+    tm, ds = _train(task, space, train_progress)
+    spec, wbits, abits = tm.spec, tm.wbits, tm.abits
     t1 = time.perf_counter()
     work = workload_from_graph(tm.graph, spec.name)
     if task.params:
