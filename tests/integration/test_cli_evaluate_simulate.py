@@ -29,7 +29,7 @@ def test_evaluate_json_has_totals_layers_and_baselines(
     s = data["summary"]
     assert s["macs"] == 416_520  # LeNet-5 on 28x28
     assert s["energy_per_inference_uJ"] > 0 and s["latency_per_inference_us"] > 0
-    assert s["preset"] == "rtm-32nm-array" and s["arch"] == "default"
+    assert s["preset"] == "rtm-32nm" and s["tech_level"] == "circuit" and s["arch"] == "default"
     assert 0 < s["compute_fraction_of_bank_area_pct"] < 100
     assert data["layers"][0]["layer"] == "conv0"
     total = sum(r["energy_nJ"] for r in data["layers"])

@@ -89,7 +89,7 @@ def test_cmos_scaling_rule() -> None:
 
 
 def test_pricing_is_a_dot_product() -> None:
-    t = load_tech()
+    t = load_tech("rtm-32nm-array")
     tally = Tally(
         shift_steps=32, shift_cycles=1, bit_reads=32, read_cycles=1, lim_evals=10, lim_cycles=2
     )
@@ -104,3 +104,26 @@ def test_pricing_is_a_dot_product() -> None:
     assert cost.total_energy_pj == pytest.approx(sum(cost.energy_pj.values()))
     # re-pricing under another technology needs only the tally
     assert price(tally, load_tech("rtm-32nm-device")).energy_pj["shift"] == pytest.approx(32 * 0.3)
+
+
+def test_a_circuit_level_preset_prices_per_organisation() -> None:
+    from rtmcim.memory import Organization, prices_for
+    from rtmcim.memory.circuit import array_figures
+
+    t = load_tech()  # the default preset is circuit-level
+    assert t.name == "rtm-32nm" and t.level == "circuit"
+    with pytest.raises(ValueError, match="prices_for"):
+        price(Tally(bit_reads=32, read_cycles=1), t)
+    small = Organization(banks=1, subarrays_per_bank=1, mu_rows=4, mu_cols=4)
+    large = Organization(banks=4, subarrays_per_bank=16, mu_rows=16, mu_cols=16)
+    word = Tally(bit_reads=32, read_cycles=1)
+    for org in (small, large):
+        cost = price(word, prices_for(t, org))
+        fig = array_figures(org, t)
+        assert cost.total_energy_pj == pytest.approx(fig.subarray_read.energy_pj)
+        assert cost.latency_ns == pytest.approx(fig.subarray_read.latency_ns)
+    # a longer bitline and a bigger decoder: a read costs more in the larger subarray
+    assert (
+        price(word, prices_for(t, large)).total_energy_pj
+        > price(word, prices_for(t, small)).total_energy_pj
+    )

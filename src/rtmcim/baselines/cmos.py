@@ -18,11 +18,15 @@ racetrack accelerator:
   are fewer filters than PEs) so both designs have the same utilization. One
   MAC per clock per unit (``clock_cycles``): the SRAM reads are pipelined with
   the MACs, so they add energy and no cycles.
-* **SRAM buffer** (``buffer_bytes``; by default 64 KiB, doubled until it holds
-  the largest layer's input + output activations, so that every workload has
-  a CMOS counterpart; ``sram.energy_pj_per_bit``
-  derived from Horowitz's 8 KB SRAM read, ``sram.cell_area_f2`` from FPIRM).
-  Reuse model: a weight is read from the buffer for every MAC (``wbits`` bits
+* **SRAM buffer** (``buffer_bytes``; by default the capacity the workload
+  needs, like the racetrack that holds every weight on chip: 64 KiB, doubled
+  until it holds the weights and the largest layer's input + output
+  activations). At circuit level (the default preset) the SRAM is a 6T array
+  of that capacity organised for read EDP and priced by the same circuit
+  model as the racetrack (:func:`rtmcim.memory.pricing.sram_prices`): its
+  energy per bit, latency, area and leakage grow with its capacity. A
+  per-event preset prices it at ``sram.energy_pj_per_bit`` (Horowitz's 8 KB
+  figure) and ``sram.cell_area_f2`` per bit, whatever its size. Reuse model: a weight is read from the buffer for every MAC (``wbits`` bits
   per MAC); a layer's input activations are read once per round of filters
   into a line buffer (latches, as in the mapping layer) and broadcast to the
   units; outputs are written back once (after pooling when a pooling layer
@@ -43,11 +47,13 @@ racetrack accelerator:
   :mod:`rtmcim.mapping.cmos_ops`; pooling layers reuse
   :func:`rtmcim.mapping.layer_cost.pool_layer_cost`).
 * **Area**: MAC units (gates x 4 transistors + accumulator latches, times
-  ``cmos.transistor_area_f2``), SRAM cells (``sram.cell_area_f2`` per bit;
-  SRAM periphery not counted, which favours the baseline), and the CMOS
-  periphery of the mapping layer (requant/pool units and line buffers).
-* **Leakage**: every transistor above plus 6 per SRAM bit (6T cell), at
-  ``cmos.leakage_nw_per_transistor``.
+  ``cmos.transistor_area_f2``), the SRAM (circuit level: the whole array with
+  its periphery; per-event level: ``sram.cell_area_f2`` per bit, periphery not
+  counted), and the CMOS periphery of the mapping layer (requant/pool units and
+  line buffers).
+* **Leakage**: the logic transistors above
+  (:func:`rtmcim.memory.costs.logic_leakage_mw`) plus the SRAM (circuit
+  level: the array model's leakage; per-event level: 6 transistors per bit).
 """
 
 from __future__ import annotations
@@ -62,6 +68,8 @@ from rtmcim.mapping.arch import Arch
 from rtmcim.mapping.area import periphery_transistors_per_bank
 from rtmcim.mapping.layer_cost import MULT_BITS, pool_layer_cost
 from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload
+from rtmcim.memory.costs import circuit_level, logic_leakage_mw
+from rtmcim.memory.pricing import sram_figures, sram_prices
 from rtmcim.tally import Tally
 from rtmcim.tech import Tech
 
@@ -74,7 +82,9 @@ SOURCE = (
     "MAC: gate-equivalent counts (rtmcim.mapping.cmos_ops: array multiplier + ripple-carry "
     "accumulator) x cmos.gate_energy_pj (derived from Horowitz, ISSCC 2014, 8-bit add 0.03 pJ), "
     "accumulator register x lim.latch_energy_pj; Horowitz reference per MAC reported beside; "
-    "SRAM: sram.energy_pj_per_bit (Horowitz 8 KB SRAM 32-bit read 5 pJ, scaled), 140 F2 cells "
+    "SRAM: circuit-level preset: a 6T array of the buffer's capacity from the circuit model "
+    "(rtmcim.memory.circuit, calibrated against DESTINY v2), per-event preset: "
+    "sram.energy_pj_per_bit (Horowitz 8 KB SRAM 32-bit read 5 pJ, scaled), 140 F2 cells "
     "(FPIRM, arXiv 2204.13788); DRAM: dram.energy_pj_per_bit (Han et al., arXiv 1506.02626, "
     "640 pJ per 32-bit access); requant/pool: rtmcim.mapping.cmos_ops as in the mapping layer"
 )
@@ -163,9 +173,9 @@ def following_pool(work: Workload, i: int) -> PoolWork | None:
 
 
 def default_buffer_bytes(work: Workload) -> int:
-    """64 KiB, doubled until the largest layer's activations fit (weights may still spill)."""
+    """64 KiB, doubled until the weights and the largest layer's activations fit."""
     size = DEFAULT_BUFFER_BYTES
-    while 8 * size < work.max_activation_bits:
+    while 8 * size < work.weight_bits + work.max_activation_bits:
         size *= 2
     return size
 
@@ -200,9 +210,13 @@ def area_um2(
 ) -> dict[str, float]:
     """Area by component: MAC units, SRAM buffer cells, CMOS periphery (requant/pool/line buffer)."""
     tech = arch.tech
+    if circuit_level(tech):
+        sram_um2 = sram_figures(tech, buffer_bytes, SRAM_WORD_BITS).chip_um2
+    else:
+        sram_um2 = tech.f2_to_um2(8 * buffer_bytes * tech.sram.cell_area_f2)
     return {
         "mac_units": arch.pes * workload_mac_unit(work).area_um2(tech),
-        "sram_buffer": tech.f2_to_um2(8 * buffer_bytes * tech.sram.cell_area_f2),
+        "sram_buffer": sram_um2,
         "cmos_periphery": arch.org.banks
         * tech.f2_to_um2(periphery_transistors_per_bank(work, arch) * tech.cmos.transistor_area_f2),
     }
@@ -210,12 +224,14 @@ def area_um2(
 
 def leakage_mw(work: Workload, arch: Arch, buffer_bytes: int = DEFAULT_BUFFER_BYTES) -> float:
     tech = arch.tech
-    transistors = (
-        arch.pes * workload_mac_unit(work).transistors(tech)
-        + arch.org.banks * periphery_transistors_per_bank(work, arch)
-        + SRAM_TRANSISTORS_PER_BIT * 8 * buffer_bytes
-    )
-    return transistors * tech.cmos.leakage_nw_per_transistor * 1e-6  # nW -> mW
+    transistors = arch.pes * workload_mac_unit(work).transistors(
+        tech
+    ) + arch.org.banks * periphery_transistors_per_bank(work, arch)
+    if circuit_level(tech):
+        sram_mw = sram_figures(tech, buffer_bytes, SRAM_WORD_BITS).leakage_mw
+    else:
+        sram_mw = logic_leakage_mw(SRAM_TRANSISTORS_PER_BIT * 8 * buffer_bytes, tech)
+    return logic_leakage_mw(transistors, tech) + sram_mw
 
 
 def compute_layer_tally(
@@ -268,6 +284,7 @@ def cmos_baseline(
         buffer_bytes = default_buffer_bytes(work)
     area = area_um2(work, arch, buffer_bytes)
     leak = leakage_mw(work, arch, buffer_bytes)
+    prices = sram_prices(arch.prices, tech, buffer_bytes, sram_word_bits)
     bus_mm = math.sqrt(sum(area.values()) / 1e6)  # side of the square chip
     spill = dram_spill_bits(work, buffer_bytes)
     rows: list[LayerRow] = []
@@ -282,10 +299,10 @@ def cmos_baseline(
                 sram_word_bits,
                 dram_access_bits,
             )
-            rows.append(priced_row(lw.name, lw.kind, lw.macs, t, arch.prices, leak))
+            rows.append(priced_row(lw.name, lw.kind, lw.macs, t, prices, leak))
         else:
             t = pool_layer_cost(lw, arch, 0.0).tally
-            rows.append(priced_row(lw.name, "pool", 0, t, arch.prices, leak))
+            rows.append(priced_row(lw.name, "pool", 0, t, prices, leak))
     cl = work.compute_layers
     macs = sum(lw.macs for lw in cl)
     gate_pj = sum(lw.macs * layer_mac_unit(lw).gates for lw in cl) * tech.cmos.gate_energy_pj

@@ -53,8 +53,8 @@ from rtmcim.mapping.layer_cost import pool_layer_cost
 from rtmcim.mapping.place import LayerPlacement, place
 from rtmcim.mapping.stream import pe_outputs, weight_stream_steps
 from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload
-from rtmcim.memory.organization import access_tallies, area_breakdown
-from rtmcim.memory.organization import leakage_mw as memory_leakage_mw
+from rtmcim.memory.costs import access_tallies, area_breakdown, logic_leakage_mw
+from rtmcim.memory.costs import leakage_mw as memory_leakage_mw
 from rtmcim.tally import Tally
 
 SOURCE = (
@@ -137,7 +137,7 @@ def leakage_mw(work: Workload, arch: Arch) -> float:
     cmos = arch.pes * workload_mac_unit(work).transistors(
         tech
     ) + arch.org.banks * periphery_transistors_per_bank(work, arch)
-    return memory_leakage_mw(arch.org, tech) + cmos * tech.cmos.leakage_nw_per_transistor * 1e-6
+    return memory_leakage_mw(arch.org, tech) + logic_leakage_mw(cmos, tech)
 
 
 def near_memory_baseline(work: Workload, arch: Arch) -> BaselineResult:

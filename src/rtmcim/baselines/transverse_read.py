@@ -44,8 +44,8 @@ from rtmcim.mapping.layer_cost import (
 )
 from rtmcim.mapping.stream import pe_outputs
 from rtmcim.mapping.workload import ComputeWork, Workload
-from rtmcim.memory.organization import area_breakdown
-from rtmcim.memory.organization import leakage_mw as memory_leakage_mw
+from rtmcim.memory.costs import area_breakdown, logic_leakage_mw
+from rtmcim.memory.costs import leakage_mw as memory_leakage_mw
 from rtmcim.tally import CYCLE_FIELDS, EVENT_FIELDS, Tally
 
 # PIRM (arXiv 2108.01202) vs prior domain-wall-memory PIM, 8-bit operations
@@ -117,9 +117,7 @@ def area_um2(work: Workload, arch: Arch, rtm: Evaluation) -> dict[str, float]:
 def leakage_mw(work: Workload, arch: Arch) -> float:
     tech = arch.tech
     per = arch.org.banks * periphery_transistors_per_bank(work, arch)
-    return (1.0 + AREA_OVERHEAD) * memory_leakage_mw(
-        arch.org, tech
-    ) + per * tech.cmos.leakage_nw_per_transistor * 1e-6
+    return (1.0 + AREA_OVERHEAD) * memory_leakage_mw(arch.org, tech) + logic_leakage_mw(per, tech)
 
 
 def transverse_read_baseline(

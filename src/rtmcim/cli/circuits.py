@@ -74,10 +74,21 @@ def parse_bits(text: str) -> list[int]:
     return out
 
 
+def cell_prices(tech: Any) -> Any:
+    """Prices of a cell's own events: its port accesses on the local path of the default
+    arch's macro units (64 domains, 2 ports, 32 tracks) under ``tech``."""
+    from rtmcim.mapping import load_arch
+    from rtmcim.memory import prices_for
+
+    return prices_for(tech, load_arch("default").org)
+
+
 def rows_for(tech: Any, widths: list[int], k: int) -> list[dict[str, Any]]:
     """The report rows (also used by tests): one per cell and width."""
     from rtmcim.circuits import MacCell, accumulator_bits, get, names
     from rtmcim.tech import price
+
+    prices = cell_prices(tech)
 
     rows: list[dict[str, Any]] = []
     for name in names():
@@ -89,7 +100,7 @@ def rows_for(tech: Any, widths: list[int], k: int) -> list[dict[str, Any]]:
                 continue
             signed = cell.supports_signed
             tally = cell.cost(bits, signed)
-            cost = price(tally, tech)
+            cost = price(tally, prices)
             energy = cost.total_energy_pj
             if cell.kind == "adder":
                 ref = tech.cmos_reference_pj("add", bits)
@@ -162,7 +173,8 @@ def run(args: argparse.Namespace) -> int:
                 shown,
                 title=f"In-memory arithmetic cells, {tech.name} ({tech.node_nm:g} nm)",
                 caption=(
-                    "per operation; * worst case (data-dependent); s signed, u unsigned; "
+                    "per operation; * worst case (data-dependent); s signed, u unsigned; port "
+                    "accesses on the local path of a 64/2/32 macro unit; "
                     f"MAC = one product + one accumulator add, K={args.k}; "
                     "x_cmos = energy / CMOS energy; event breakdown in --format csv/json"
                 ),

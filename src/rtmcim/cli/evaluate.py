@@ -49,7 +49,7 @@ def layer_rows(ev: Any) -> list[dict[str, Any]]:
 
 
 def summary(ev: Any, tm: Any) -> dict[str, Any]:
-    from rtmcim.memory.organization import area_breakdown
+    from rtmcim.memory.costs import area_breakdown
 
     arch = ev.arch
     ab = area_breakdown(arch.org, arch.tech)
@@ -66,6 +66,8 @@ def summary(ev: Any, tm: Any) -> dict[str, Any]:
         "arch": arch.config.name,
         "arch_source": arch.source,
         "preset": arch.tech.name,
+        "tech_level": arch.tech.level,
+        "prices": arch.prices.source,
         "pes": arch.pes,
         "macs": ev.macs,
         "energy_per_inference_uJ": ev.total_energy_pj / 1e6,

@@ -31,7 +31,7 @@ import numpy as np
 
 from rtmcim.mapping.batch import PointCosts
 from rtmcim.mapping.layer_cost import Evaluation
-from rtmcim.memory.organization import area_breakdown
+from rtmcim.memory.costs import area_breakdown
 from rtmcim.registry import Registry
 
 if TYPE_CHECKING:

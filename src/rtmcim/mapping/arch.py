@@ -3,7 +3,7 @@
 An arch file (YAML; shipped ones under ``configs/arch/``)::
 
     name: default
-    tech: rtm-32nm-array          # preset name or preset .yaml path
+    tech: rtm-32nm                # preset name or preset .yaml path (the default)
     tech_overrides: {}            # e.g. {lim.eval_energy_pj: 0.05}
     memory:                       # a memory organisation (see rtmcim.memory.organization)
       banks: 2
@@ -30,11 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from rtmcim import yamlio
 from rtmcim.circuits.mac import check_mac_cells
 from rtmcim.config import Frozen, set_dotted, validate
+from rtmcim.memory.address_map import AddressMap, check_covers
 from rtmcim.memory.organization import Organization
 from rtmcim.memory.pricing import prices_for
 from rtmcim.tech import DEFAULT_PRESET, Prices, Tech, load_tech
@@ -63,6 +64,14 @@ class ArchConfig(Frozen):
     tech_overrides: dict[str, Any] = Field(default_factory=dict)
     memory: Organization
     compute: ComputeConfig = Field(default_factory=ComputeConfig)
+    address_map: AddressMap = Field(default_factory=AddressMap)  # for traces on this memory
+
+    @field_validator("address_map")
+    @classmethod
+    def _map_covers_memory(cls, v: AddressMap, info: ValidationInfo) -> AddressMap:
+        if "memory" in info.data:  # absent when the organisation itself failed
+            check_covers(v, info.data["memory"])
+        return v
 
     @model_validator(mode="after")
     def _pes_share_units_evenly(self) -> Self:

@@ -6,8 +6,9 @@
 * CMOS periphery per bank: one requantization unit, one pooling unit and a
   line buffer holding ``kernel_h`` input rows of the widest layer (latches).
 
-Static power: CMOS periphery of the memory, the PEs' transistors and the
-periphery above, at ``cmos.leakage_nw_per_transistor``; RTM cells do not leak.
+Static power: CMOS periphery of the memory (its circuit model at circuit level),
+the PEs' transistors and the periphery above
+(:func:`rtmcim.memory.costs.logic_leakage_mw`); RTM cells do not leak.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rtmcim.circuits.mac import MacCell
 from rtmcim.mapping import cmos_ops
 from rtmcim.mapping.arch import Arch
 from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload
-from rtmcim.memory.organization import AreaBreakdown, area_breakdown, leakage_mw
+from rtmcim.memory.costs import AreaBreakdown, area_breakdown, leakage_mw, logic_leakage_mw
 from rtmcim.nn.intgraph import MULT_BITS
 
 
@@ -106,4 +107,4 @@ def accelerator_leakage_mw(
     u = units or unit_figures(work, arch)
     mem = leakage_mw(arch.org, tech) if memory_mw is None else memory_mw
     transistors = arch.pes * u.pe_transistors + arch.org.banks * u.periphery_transistors
-    return mem + transistors * tech.cmos.leakage_nw_per_transistor * 1e-6
+    return mem + logic_leakage_mw(transistors, tech)

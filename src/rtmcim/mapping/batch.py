@@ -48,13 +48,8 @@ from rtmcim.mapping.layer_cost import (
 from rtmcim.mapping.place import Placement, check_capacity, layer_placements
 from rtmcim.mapping.stream import pe_outputs, workload_stream_steps_many
 from rtmcim.mapping.workload import ComputeWork, Workload
-from rtmcim.memory.organization import (
-    AreaBreakdown,
-    Organization,
-    area_breakdown,
-    htree_mm,
-    leakage_mw,
-)
+from rtmcim.memory.costs import AreaBreakdown, area_breakdown, htree_mm, leakage_mw
+from rtmcim.memory.organization import Organization
 from rtmcim.tally import CYCLE_FIELDS, EVENT_FIELDS, Tally
 from rtmcim.tech import ENERGY_CLASSES, Prices, Tech
 from rtmcim.tech.price import price_arrays

@@ -49,7 +49,7 @@ from rtmcim.mapping.metrics import PerInference
 from rtmcim.mapping.place import LayerPlacement, Placement, place
 from rtmcim.mapping.stream import pe_outputs, workload_stream_steps
 from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload
-from rtmcim.memory.organization import htree_mm
+from rtmcim.memory.costs import htree_mm
 from rtmcim.nn.intgraph import MULT_BITS  # requantization multiplier width
 from rtmcim.tally import Tally
 from rtmcim.tech import latency_ns, price

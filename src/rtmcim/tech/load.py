@@ -10,7 +10,7 @@ from rtmcim.config import parse_overrides, set_dotted, validate
 from rtmcim.errors import ConfigError
 from rtmcim.tech.model import Tech
 
-DEFAULT_PRESET = "rtm-32nm-array"
+DEFAULT_PRESET = "rtm-32nm"
 
 
 def preset_names() -> list[str]:

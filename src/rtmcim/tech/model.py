@@ -1,10 +1,18 @@
 """The validated technology model: per-event energy and latency, geometry, CMOS constants.
 
 Units are in field names: ``_pj`` picojoules, ``_ns`` nanoseconds, ``_um2``
-square micrometres, ``_f2`` multiples of F² (F = feature size), ``_mw``
-milliwatts, ``_nw`` nanowatts. Every numeric field of every section must name
-its source in the section's ``sources`` mapping (a paper, table or tool, or
-``assumed: ...`` / ``derived: ...``); a preset missing one is rejected.
+square micrometres, ``_f2`` multiples of F² (F = feature size), ``_f`` multiples
+of F, ``_mw`` milliwatts, ``_nw`` nanowatts. Every numeric field of every
+section must name its source in the section's ``sources`` mapping (a paper,
+table or tool, or ``assumed: ...`` / ``derived: ...``); a preset missing one is
+rejected.
+
+Presets come in three levels: ``array`` and ``device`` price events with
+per-event constants; ``circuit`` presets also carry the device, interconnect,
+cell and periphery parameters from which :mod:`rtmcim.memory.circuit` computes
+array area, latency, energy and leakage (sections :class:`DeviceTech`,
+:class:`InterconnectTech`, :class:`DwmCellTech`, :class:`SramCellTech`,
+:class:`PeripheryCircuitTech`, which the other levels may omit).
 """
 
 from __future__ import annotations
@@ -115,12 +123,131 @@ class DramTech(_Sourced):
     latency_ns: PositiveFloat
 
 
+class DeviceTech(_Sourced):
+    """The node's CMOS transistors (one device roadmap, e.g. ITRS high performance).
+
+    On and off currents are tabulated per micrometre of gate width from 300 K to
+    400 K in 10 K steps; the model interpolates at ``temperature_k``.
+    """
+
+    temperature_k: float = Field(ge=300, le=400)  # operating temperature
+    vth_v: PositiveFloat
+    gate_length_nm: PositiveFloat  # physical gate length
+    cap_ideal_gate_ff_per_um: PositiveFloat  # intrinsic gate capacitance per width
+    cap_fringe_ff_per_um: PositiveFloat  # gate fringe capacitance (counted 3x: CACTI)
+    cap_overlap_ratio: PositiveFloat  # overlap capacitance / ideal gate capacitance
+    cap_junction_ff_per_um2: PositiveFloat  # zero-bias bottom junction capacitance
+    cap_sidewall_ff_per_um: PositiveFloat  # zero-bias isolation-edge sidewall capacitance
+    cap_gate_edge_ff_per_um: PositiveFloat  # zero-bias gate-edge sidewall capacitance
+    junction_potential_v: PositiveFloat  # built-in potential (BSIM4 PB)
+    junction_grading: PositiveFloat  # bottom junction grading coefficient
+    sidewall_grading: PositiveFloat  # sidewall grading coefficient
+    cox_ff_per_um2: PositiveFloat  # gate oxide capacitance per area
+    mobility_n_cm2_per_vs: PositiveFloat  # effective electron mobility
+    mobility_p_cm2_per_vs: PositiveFloat  # effective hole mobility
+    pn_ratio: PositiveFloat  # PMOS/NMOS width for equal drive
+    resistance_multiplier: PositiveFloat  # effective on-resistance / (vdd / Ion)
+    ion_n_ua_per_um: list[PositiveFloat]  # 300..400 K in 10 K steps
+    ion_p_ua_per_um: list[PositiveFloat]
+    ioff_n_ua_per_um: list[PositiveFloat]
+    ioff_p_ua_per_um: list[PositiveFloat]
+
+    @model_validator(mode="after")
+    def _tables_span_300_to_400_k(self) -> Self:
+        for name in ("ion_n_ua_per_um", "ion_p_ua_per_um", "ioff_n_ua_per_um", "ioff_p_ua_per_um"):
+            if len(getattr(self, name)) != 11:
+                raise ValueError(f"{name} needs 11 values (300 K to 400 K in 10 K steps)")
+        return self
+
+
+class InterconnectTech(_Sourced):
+    """Local (inside arrays) and global (H-tree) copper wires: geometry and materials.
+
+    Resistance and capacitance per micrometre follow from these
+    (:mod:`rtmcim.memory.circuit.wires`).
+    """
+
+    local_pitch_f: PositiveFloat
+    local_aspect_ratio: PositiveFloat  # thickness / width
+    local_ild_thickness_f: PositiveFloat
+    local_barrier_nm: float = Field(ge=0)
+    local_dielectric: PositiveFloat  # horizontal (line-to-line) dielectric constant
+    local_resistivity_uohm_cm: PositiveFloat  # at 293 K, size effects included
+    global_pitch_f: PositiveFloat
+    global_aspect_ratio: PositiveFloat
+    global_ild_thickness_nm: PositiveFloat
+    global_barrier_nm: float = Field(ge=0)
+    global_dielectric: PositiveFloat
+    global_resistivity_uohm_cm: PositiveFloat
+    vertical_dielectric: PositiveFloat  # dielectric constant towards the planes above/below
+    miller_factor: PositiveFloat  # switching neighbours (1 = quiet, 2 = opposite)
+    fringe_cap_ff_per_um: float = Field(ge=0)
+    resistivity_tempco_per_k: float = Field(ge=0)
+    global_repeated: bool  # H-tree wires with optimally spaced repeaters or bare RC wires
+
+
+class DwmCellTech(_Sourced):
+    """A racetrack (domain-wall memory) cell: one domain, MTJ port, CMOS access device."""
+
+    area_f2: PositiveFloat  # per domain
+    aspect_ratio: PositiveFloat  # height / width
+    r_on_ohm: PositiveFloat
+    r_off_ohm: PositiveFloat
+    read_voltage_v: PositiveFloat  # current-mode sensing bias
+    access_drop_v: float = Field(ge=0)  # voltage across the access device
+    write_current_ua: PositiveFloat
+    write_pulse_ns: PositiveFloat
+    shift_current_ua: PositiveFloat
+    shift_pulse_ns: PositiveFloat
+    access_width_f: PositiveFloat  # access transistor (and shift driver) width
+    track_resistivity_ohm_m: PositiveFloat
+    track_thickness_nm: PositiveFloat
+    track_width_f: PositiveFloat
+    domain_length_f: PositiveFloat
+    min_sense_voltage_v: PositiveFloat
+
+
+class SramCellTech(_Sourced):
+    """A 6T SRAM cell."""
+
+    area_f2: PositiveFloat
+    aspect_ratio: PositiveFloat  # height / width
+    access_width_f: PositiveFloat
+    nmos_width_f: PositiveFloat  # pull-down
+    pmos_width_f: PositiveFloat  # pull-up
+    min_sense_voltage_v: PositiveFloat
+    stitch_columns: int = Field(ge=1)  # a well/strap stitch every this many columns
+    stitch_overhead_f: float = Field(ge=0)
+
+
+class PeripheryCircuitTech(_Sourced):
+    """Sense amplifiers and periphery transistor sizes of the array circuit model."""
+
+    iv_converter_area_f2: PositiveFloat  # current-mode sensing front end, per sense amp
+    iv_converter_latency_ns: PositiveFloat
+    iv_converter_energy_pj: PositiveFloat
+    iv_converter_leakage_nw: float = Field(ge=0)
+    sa_pmos_width_f: PositiveFloat  # latch-type voltage sense amplifier (CACTI)
+    sa_nmos_width_f: PositiveFloat
+    sa_isolation_width_f: PositiveFloat
+    sa_enable_width_f: PositiveFloat
+    sa_mux_width_f: PositiveFloat
+    precharge_width_f: PositiveFloat
+    mux_pass_width_f: PositiveFloat
+    min_nmos_width_f: PositiveFloat
+    max_nmos_width_f: PositiveFloat
+    stage_effort: PositiveFloat  # logical-effort fan-out per stage of a driver chain
+
+
+CIRCUIT_SECTIONS = ("device", "interconnect", "dwm_cell", "sram_cell", "periphery_circuit")
+
+
 class Tech(Frozen):
     """A technology preset. Build with :func:`rtmcim.tech.load_tech`."""
 
     name: str
     description: str
-    level: Literal["array", "device"]
+    level: Literal["array", "device", "circuit"]
     node_nm: PositiveFloat
     vdd_v: PositiveFloat
     clock_ghz: PositiveFloat
@@ -131,6 +258,12 @@ class Tech(Frozen):
     wire: WireTech
     sram: SramTech
     dram: DramTech
+    # circuit level (rtmcim.memory.circuit); optional for the array and device levels
+    device: DeviceTech | None = None
+    interconnect: InterconnectTech | None = None
+    dwm_cell: DwmCellTech | None = None
+    sram_cell: SramCellTech | None = None
+    periphery_circuit: PeripheryCircuitTech | None = None
     sources: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -139,6 +272,14 @@ class Tech(Frozen):
         missing = sorted(needed - set(self.sources))
         if missing:
             raise ValueError(f"no source given for {', '.join(missing)} (add them under 'sources')")
+        return self
+
+    @model_validator(mode="after")
+    def _circuit_level_has_circuit_sections(self) -> Self:
+        if self.level == "circuit":
+            missing = [s for s in CIRCUIT_SECTIONS if getattr(self, s) is None]
+            if missing:
+                raise ValueError(f"a level: circuit preset needs the sections {', '.join(missing)}")
         return self
 
     @property

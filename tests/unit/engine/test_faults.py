@@ -523,7 +523,7 @@ def test_position_check_recovers_and_costs_events(
     t = good.overhead.tally
     assert t.bit_reads > 0 and t.shift_steps > 0 and t.cmos_gate_ops > 0 and t.read_cycles > 0
     assert not bad.overhead.tally
-    assert price(t, arch.tech).total_energy_pj > 0 and good.overhead.storage_fraction > 0
+    assert price(t, arch.prices).total_energy_pj > 0 and good.overhead.storage_fraction > 0
     # checking less often costs fewer reads
     sparse = run_with_faults(graph, images, arch, "shift=2e-2", "position_check:8", seed=3)
     assert 0 < sparse.overhead.tally.bit_reads < t.bit_reads

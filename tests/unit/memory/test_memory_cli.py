@@ -19,14 +19,14 @@ TRACE = str(CONFIGS / "example.trace")
 def test_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["memory", DEFAULT]) == 0
     out = capsys.readouterr().out
-    for word in ("rtm-32nm-array", "array efficiency", "leakage", "mm2", "pJ/step", "MiB"):
+    for word in ("rtm-32nm", "circuit", "array efficiency", "leakage", "mm2", "pJ/step", "MiB"):
         assert word in out
 
 
 def test_json_with_trace(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["memory", DEFAULT, "--trace", TRACE, "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["tech_preset"] == "rtm-32nm-array"
+    assert doc["tech_preset"] == "rtm-32nm" and doc["tech_level"] == "circuit"
     assert doc["config"]["organization"]["mu"] == {"domains": 64, "ports": 2, "tracks": 32}
     rows = {(r["section"], r["quantity"], r["unit"]): r["value"] for r in doc["rows"]}
     assert rows[("capacity", "capacity", "MiB")] == 4.0
@@ -68,3 +68,73 @@ def test_bad_trace_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     _fails(
         capsys, ["memory", DEFAULT, "--trace", str(t)], "bad.trace:2", "'R 0x4 extra'", "allowed"
     )
+
+
+RTSIM_RM = str(CONFIGS / "rtsim-rm.yaml")
+DATA = "00" * 64
+
+
+def test_rtsim_mode_json_trace_object(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # headerless, so NVMain's rules drop line 1; the rest reads DBC 0 at domains 1, 33, 2
+    t = tmp_path / "t.nvt"
+    t.write_text(
+        "".join(
+            f"{c} {op} {a} {DATA} 0\n"
+            for c, op, a in [(0, "R", "0"), (4, "R", "40"), (8, "W", "840"), (12, "R", "80")]
+        )
+    )
+    argv = ["memory", RTSIM_RM, "--trace", str(t), "--compat", "rtsim", "--format", "json"]
+    assert main([*argv, "--controller", "frfcfs"]) == 0
+    tr = json.loads(capsys.readouterr().out)["trace"]
+    assert {k: tr[k] for k in ("accesses", "reads", "writes", "controller", "compat")} == {
+        "accesses": 3,
+        "reads": 2,
+        "writes": 1,
+        "controller": "frfcfs",
+        "compat": "rtsim",
+    }
+    # 0x40: domain 1 (1 step); 0x840: domain 33, port 1 at offset 1 (0 steps); 0x80: domain 2
+    # (1 step): the order does not matter here, 2 MU steps = 64 track shifts of 19.5 pJ / 32
+    assert (tr["mu_shift_steps"], tr["track_shifts"]) == (2, 64)
+    assert tr["shift_energy_nj"] == pytest.approx(2 * 0.0195)
+    assert tr["row_hits"] + tr["activations"] == 3
+    assert main(argv) == 0  # fcfs: no controller figures
+    tr = json.loads(capsys.readouterr().out)["trace"]
+    assert tr["controller"] == "fcfs" and tr["row_hits"] is None and tr["track_shifts"] == 64
+
+
+def test_frfcfs_options_in_the_table(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["memory", DEFAULT, "--trace", TRACE, "--controller", "frfcfs", "--queue-depth", "1"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "row activations" in out and "frfcfs" in out
+    with pytest.raises(SystemExit) as e:  # argparse refuses it: one line, exit 2
+        main([*argv[:-1], "0"])
+    err = capsys.readouterr().err.strip()
+    assert e.value.code == 2 and len(err.splitlines()) == 1 and "--queue-depth: 0 is below 1" in err
+
+
+@pytest.mark.parametrize(
+    ("address_map", "fragments"),
+    [
+        ("{colour: red}", ["address_map.colour", "unknown key"]),
+        ("{order: 'R:C'}", ["address_map", "does not cover", "BK (4)", "SA (16)"]),
+        ("{line_bytes: 24}", ["address_map.line_bytes = 24", "not a power of two"]),
+    ],
+)
+def test_bad_address_map_in_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], address_map: str, fragments: list[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(Path(DEFAULT).read_text() + f"address_map: {address_map}\n")
+    _fails(capsys, ["memory", str(bad)], "bad.yaml", *fragments)
+
+
+def test_cycle_going_backwards_under_rtsim_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    t = tmp_path / "back.nvt"
+    t.write_text("".join(f"{c} R 40 {DATA} 0\n" for c in (0, 8, 12, 9, 20)))
+    argv = ["memory", RTSIM_RM, "--trace", str(t)]
+    _fails(capsys, [*argv, "--compat", "rtsim"], "back.nvt:4", "cycle 9 goes backwards", "allowed")
+    assert main(argv) == 0  # rtmcim's rules replay in trace order and ignore the cycles

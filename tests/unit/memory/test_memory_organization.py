@@ -44,8 +44,10 @@ def org(**over: object) -> dict:
     return {"tech": "rtm-32nm-array", "organization": base}
 
 
-def test_default_config_golden() -> None:
-    r = memory_report(load_memory(CONFIGS / "default.yaml"))
+def test_per_event_config_golden() -> None:
+    # the default organisation under the per-event preset (array-level.yaml = default.yaml
+    # with tech: rtm-32nm-array): every figure by hand
+    r = memory_report(load_memory(CONFIGS / "array-level.yaml"))
     # capacity: 4 banks x 16 subarrays x (16 x 16) MUs x 64 domains x 32 tracks
     assert r.mus == 4 * 16 * 256 == 16384
     assert r.capacity_bits == 16384 * 64 * 32 == 4 * 2**20 * 8
@@ -62,30 +64,71 @@ def test_default_config_golden() -> None:
     periphery_um2 = 6272 * 30 * F2_UM2
     subarray_um2 = 256 * 7360 * F2_UM2 + periphery_um2
     assert r.area.subarray_um2 == pytest.approx(subarray_um2) == pytest.approx(2122.05568)
-    assert r.area.shift_control_um2 == pytest.approx(64 * 5120 * 30 * F2_UM2)
+    assert r.area.parts_um2["shift_control"] == pytest.approx(64 * 5120 * 30 * F2_UM2)
     chip_um2 = 64 * subarray_um2
     assert r.area.chip_mm2 == pytest.approx(chip_um2 / 1e6) == pytest.approx(0.13581156352)
     assert r.area.array_efficiency == pytest.approx(256 * 7360 / (256 * 7360 + 188160))
     assert r.area.array_efficiency == pytest.approx(0.9092032, rel=1e-6)
     # leakage: 64 subarrays x 6272 transistors x 1 nW = 0.401408 mW
     assert r.leakage_mw == pytest.approx(0.401408)
-    # H-tree: side of the chip, sqrt(0.13581 mm²) = 0.36853 mm; 0.0369 ns of wire
-    # rounds up to one 1 ns bus cycle
+    # H-tree: side of the chip, sqrt(0.13581 mm²) = 0.36853 mm, 0.1 ns/mm: 0.036853 ns a way
     htree = math.sqrt(chip_um2 / 1e6)
     assert r.htree_mm == pytest.approx(htree) == pytest.approx(0.368526, rel=1e-5)
-    # read: 1.61338 ns + 1 bus cycle; 32 bits x 2.503 pJ + 32 bits x 0.3685 mm x 0.1 pJ/bit/mm
-    assert r.read_latency_ns == pytest.approx(2.61338)
-    assert r.read_energy_pj == pytest.approx(32 * 2.503 + 32 * htree * 0.1)
-    assert r.read_energy_pj == pytest.approx(81.27528, rel=1e-6)
-    assert r.write_latency_ns == pytest.approx(5.84522)
-    assert r.write_energy_pj == pytest.approx(32 * 3.406 + 32 * htree * 0.1)
+    way = htree * 0.1
+    # read: address down, data up; 32 data + 20 address bits (2^20 words) x 0.3685 mm x 0.1
+    assert r.read_latency_ns == pytest.approx(1.61338 + 2 * way)
+    assert r.read_energy_pj == pytest.approx(32 * 2.503 + (32 + 20) * htree * 0.1)
+    assert r.read_energy_pj == pytest.approx(82.01234, rel=1e-6)
+    assert r.write_latency_ns == pytest.approx(4.84522 + way)
+    assert r.write_energy_pj == pytest.approx(32 * 3.406 + (32 + 20) * htree * 0.1)
     # shift: all 32 tracks move one step: 32 x 0.609 pJ = 19.488 pJ, 2.14192 ns
     assert r.shift_energy_pj_per_step == pytest.approx(19.488)
     assert r.shift_latency_ns_per_step == pytest.approx(2.14192)
     # uniform random accesses, static + lazy: E|X - Y| for X, Y uniform on
     # 0..S-1 (S = 32) is (S² - 1) / (3 S) = 1023 / 96 = 10.65625 steps
     assert r.random_shift_steps == pytest.approx(1023 / 96)
-    assert r.random_read_latency_ns == pytest.approx(2.61338 + 1023 / 96 * 2.14192)
+    assert r.random_read_latency_ns == pytest.approx(1.61338 + 2 * way + 1023 / 96 * 2.14192)
+
+
+def test_circuit_config_reports_the_circuit_model() -> None:
+    from rtmcim.memory.circuit import array_figures
+
+    mem = load_memory(CONFIGS / "default.yaml")  # no tech: the circuit-level default
+    assert mem.tech.name == "rtm-32nm" and mem.tech.level == "circuit"
+    r = memory_report(mem)
+    fig = array_figures(mem.org, mem.tech)
+    # what the mapping and the trace runner charge is what the circuit model says
+    assert r.read_latency_ns == pytest.approx(fig.read.latency_ns, rel=1e-9)
+    assert r.read_energy_pj == pytest.approx(fig.read.energy_pj, rel=1e-9)
+    assert r.write_latency_ns == pytest.approx(fig.write.latency_ns, rel=1e-9)
+    assert r.write_energy_pj == pytest.approx(fig.write.energy_pj, rel=1e-9)
+    assert r.shift_energy_pj_per_step == pytest.approx(fig.shift_step.energy_pj, rel=1e-9)
+    assert r.leakage_mw == pytest.approx(fig.leakage_mw)
+    assert r.area.chip_um2 == pytest.approx(fig.chip_um2)
+    paths = {p.name: p for p in r.paths}
+    for op in ("read", "write"):
+        local, sub, chip = (paths[f"{w} {op}"] for w in ("local", "subarray", "chip"))
+        assert local.energy_pj < sub.energy_pj < chip.energy_pj
+        assert local.latency_ns < sub.latency_ns < chip.latency_ns
+    for group, parts in r.breakdown.items():
+        if group.startswith("read latency"):
+            assert sum(parts.values()) == pytest.approx(fig.read.latency_ns)
+        if group.startswith("read energy"):
+            assert sum(parts.values()) == pytest.approx(fig.read.energy_pj)
+    rows = {(x["section"], x["quantity"], x["unit"]) for x in r.rows()}
+    # the row names scripts rely on
+    for key in (
+        ("area", "chip", "mm2"),
+        ("read", "word read latency (aligned)", "ns"),
+        ("read", "word read energy (aligned)", "pJ"),
+        ("write", "word write latency (aligned)", "ns"),
+        ("write", "word write energy (aligned)", "pJ"),
+        ("power", "leakage (CMOS periphery)", "mW"),
+        ("breakdown: read latency", "senseamp", "ns"),
+        ("breakdown: shift energy", "shift_driver", "pJ"),
+        ("path", "local read energy", "pJ"),
+    ):
+        assert key in rows, key
 
 
 def test_expected_random_shift_matches_hand_formulas() -> None:
@@ -124,10 +167,10 @@ def test_area_grows_with_tracks() -> None:
 def test_area_with_ports() -> None:
     # Each port adds access transistors (their footprint grows linearly) but
     # shortens the segment, so fewer overhead domains are needed. With the
-    # default preset's 12 F² transistors the RTM strip dominates up to 4 ports
+    # per-event preset's 12 F² transistors the RTM strip dominates up to 4 ports
     # and the MU area falls; from 8 ports on the transistors dominate and the
     # area grows with every added port.
-    tech = load_tech()
+    tech = load_tech("rtm-32nm-array")
     ports = (1, 2, 4, 8, 16, 32, 64)
     a = [mu_area(MuGeometry(domains=64, ports=p), tech, "static") for p in ports if p <= 16]
     acc = [x.access_transistors_f2 for x in a]
@@ -139,9 +182,14 @@ def test_area_with_ports() -> None:
     # with larger access transistors (40 F², the upper end of 1T-1MTJ cells)
     # the transistors dominate from 2 ports on and area grows with every port;
     # a single port still needs a track of 64 + 63 cells, the largest strip
-    big = load_tech(overrides={"rtm.access_transistor_area_f2": 40.0})
+    big = load_tech("rtm-32nm-array", overrides={"rtm.access_transistor_area_f2": 40.0})
     grown = [mu_area(MuGeometry(domains=64, ports=p), big).total_f2 for p in (2, 4, 8, 16)]
     assert grown == sorted(grown) and len(set(grown)) == 4
+    # the circuit-level default (DESTINY's cell: 4 F² domains, one 35 F² access transistor
+    # per port) keeps the U-shape with its minimum at 8 ports
+    circuit = load_tech("rtm-32nm")
+    u = [mu_area(MuGeometry(domains=64, ports=p), circuit).total_f2 for p in (1, 2, 4, 8, 16)]
+    assert u[:4] == sorted(u[:4], reverse=True) and u[4] > u[3]
 
 
 def test_shift_energy_falls_with_ports_on_a_random_stream() -> None:
@@ -160,8 +208,10 @@ def test_shift_energy_falls_with_ports_on_a_random_stream() -> None:
 def test_access_tallies_include_the_htree() -> None:
     mem = memory_from_dict(org())
     t = access_tallies(mem.org, mem.tech)
-    assert t.read.bit_reads == 32 and t.read.bus_cycles == 1
-    assert t.read.bus_bit_mm == pytest.approx(32 * t.htree_mm)
+    # the word and its address (16 MUs x 64 domains = 2^10 words: 10 bits) cross the route;
+    # a write goes down once, a read goes down and back up
+    assert t.read.bit_reads == 32 and t.read.bus_cycles == 2 and t.write.bus_cycles == 1
+    assert t.read.bus_bit_mm == pytest.approx((32 + 10) * t.htree_mm)
 
 
 # ------------------------------------------------------------------ bad input

@@ -12,6 +12,7 @@ from rtmcim.memory import (
     Accesses,
     Memory,
     expected_random_shift_steps,
+    htree_mm,
     map_addresses,
     memory_from_dict,
     parse_trace_text,
@@ -113,7 +114,9 @@ def test_trace_energy_and_latency_are_priced_tallies() -> None:
     assert res.cost.energy_pj["read"] == pytest.approx(2 * 32 * tech.rtm.read_energy_pj)
     assert res.cost.energy_pj["write"] == pytest.approx(32 * tech.rtm.write_energy_pj)
     lat = 61 * tech.rtm.shift_latency_ns + 2 * tech.rtm.read_latency_ns + tech.rtm.write_latency_ns
-    assert res.cost.latency_ns == pytest.approx(lat + 3 * 1.0)  # one H-tree bus cycle each
+    # the H-tree: a read goes down and comes back, a write goes down (one route each way)
+    route_ns = htree_mm(mem.org, tech) * tech.wire.bus_latency_ns_per_mm
+    assert res.cost.latency_ns == pytest.approx(lat + (2 * 2 + 1) * route_ns)
     assert res.cost.energy_pj["leakage"] == pytest.approx(res.leakage_mw * res.cost.latency_ns)
 
 

@@ -1,0 +1,128 @@
+"""Replay a 1,000,000-access RTSim trace with the RTSim config, in order and under FR-FCFS.
+
+Issue 13. The trace: NVMain lines ``f"{i*4} {op} 0x{a:x} {D} 0"`` with ``D = "00" * 64``,
+op ``W`` with probability 0.3, addresses ``randrange(0, 1 << 20, 64)`` (``random.seed``
+below), no header line: the generator of the issue's three traces, made longer.
+
+Prints, for ``rtmcim memory configs/memory/rtsim-rm.yaml --trace T --compat rtsim``:
+
+* the parser's speed in one process (target: >= 3,000,000 NVMain lines/s);
+* the replay's speed in one process, in order and FR-FCFS (accesses/s);
+* the whole process, as a user runs it, with ``--controller fcfs`` and ``frfcfs``: wall time,
+  peak memory (targets for the in-order run: <= 1 s and <= 200 MB) and the ratio to RTSim's
+  own time for the same trace, 15.0 s whole process for ``nvmain.fast Config/RM.config T 0``
+  measured for the issue (targets: >= 50x in order, >= 20x with FR-FCFS).
+
+Exits 1 if a target is missed. ``--keep PATH`` writes the trace there (to time RTSim on it);
+``--rtsim NVMAIN RM.config`` also times an RTSim build on the same trace, on this machine at
+this load, and prints the ratios to that time too (the targets stay on the 15.0 s).
+
+Run: .venv/bin/python benchmarks/bench_rtsim_replay.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+from rtmcim.memory import load_memory, read_trace, run_trace  # noqa: E402
+
+N = 1_000_000
+SEED = 13
+RTSIM_SECONDS = 15.0  # issue 13: nvmain.fast on the same kind of 1,000,000-access trace
+CONFIG = (
+    Path(__file__).resolve().parents[1] / "src" / "rtmcim" / "configs" / "memory" / "rtsim-rm.yaml"
+)
+TARGET_LINES_PER_S = 3_000_000
+TARGET_WHOLE_S = 1.0
+TARGET_PEAK_MB = 200.0
+TARGET_RATIO = {"fcfs": 50.0, "frfcfs": 20.0}
+
+
+def write_trace(path: Path, n: int = N, seed: int = SEED) -> None:
+    rng = random.Random(seed)
+    data = "00" * 64
+    with path.open("w") as f:
+        for i in range(n):
+            op = "W" if rng.random() < 0.3 else "R"
+            f.write(f"{i * 4} {op} 0x{rng.randrange(0, 1 << 20, 64):x} {data} 0\n")
+
+
+def whole_process(trace: Path, controller: str) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of one ``rtmcim memory`` process."""
+    argv = [sys.executable, "-m", "rtmcim.cli.main", "memory", str(CONFIG), "--trace", str(trace)]
+    argv += ["--compat", "rtsim", "--controller", controller, "--format", "json"]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    secs = time.perf_counter() - t0
+    if status != 0:
+        raise SystemExit(f"rtmcim memory failed (status {status})")
+    return secs, usage.ru_maxrss / 1024.0  # Linux: kB
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--keep", type=Path, help="write the trace here and keep it")
+    ap.add_argument("--rtsim", nargs=2, metavar=("NVMAIN", "RM_CONFIG"), help="time RTSim too")
+    args = ap.parse_args()
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        trace = args.keep or Path(tmp) / "random.nvt"
+        write_trace(trace)
+        mb = trace.stat().st_size / 2**20
+        print(f"trace: {N:,} NVMain lines, 30 % writes, seed {SEED}, {mb:.0f} MB; {CONFIG.name}")
+        local = None
+        if args.rtsim:
+            t0 = time.perf_counter()
+            subprocess.run([*args.rtsim, str(trace), "0"], stdout=subprocess.DEVNULL, check=True)
+            local = time.perf_counter() - t0
+            print(f"  RTSim here, now: {local:.1f} s whole process ({args.rtsim[0]})")
+        # whole processes first: a child forked from a parent that already holds the parsed
+        # trace would report the parent's memory as its own peak
+        for ctl in ("fcfs", "frfcfs"):
+            secs, peak = min(whole_process(trace, ctl) for _ in range(3))
+            if local is not None:
+                print(f"  whole process {ctl:7s}: {local / secs:5.1f}x RTSim timed here")
+            ratio = RTSIM_SECONDS / secs
+            hit = ratio >= TARGET_RATIO[ctl]
+            if ctl == "fcfs":
+                hit &= secs <= TARGET_WHOLE_S and peak <= TARGET_PEAK_MB
+            ok &= hit
+            print(
+                f"  whole process {ctl:7s}: {secs:6.2f} s, peak {peak:5.0f} MB, "
+                f"{N / secs:10,.0f} accesses/s, {ratio:5.1f}x RTSim's {RTSIM_SECONDS} s "
+                f"(target {TARGET_RATIO[ctl]:g}x{', <= 1 s, <= 200 MB' if ctl == 'fcfs' else ''})"
+                f": {'PASS' if hit else 'FAIL'}"
+            )
+        best = min(_timed(partial(read_trace, trace, "rtsim")) for _ in range(3))
+        rate = N / best
+        ok &= rate >= TARGET_LINES_PER_S
+        print(f"  parse (one process):   {rate:12,.0f} lines/s      target {TARGET_LINES_PER_S:,}")
+        mem, acc = load_memory(CONFIG), read_trace(trace, "rtsim")
+        for ctl in ("fcfs", "frfcfs"):
+            secs = _timed(partial(run_trace, mem, acc, controller=ctl))
+            print(f"  replay {ctl:7s}:        {len(acc) / secs:12,.0f} accesses/s")
+    print("all targets met" if ok else "some targets missed")
+    return 0 if ok else 1
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

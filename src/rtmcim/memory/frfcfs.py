@@ -1,0 +1,243 @@
+"""The FR-FCFS controller's decisions, one at a time (rules: :mod:`rtmcim.memory.controller`).
+
+:func:`take_decisions` is the reference: it follows the queue, the arrivals and
+every command's timing constraint decision by decision. :func:`frfcfs_schedule`
+runs it, and hands the stretches in which the queue stays full to
+:func:`rtmcim.memory.frfcfs_block.run_block`, which checks its own result and
+gives back at the first decision it cannot vouch for.
+
+Requests of one row are always taken in trace order (every rule takes the
+oldest request of a row), so the row-hit candidate after taking request p is
+simply the next request of p's row (:func:`~rtmcim.memory.controller.next_in_row`),
+if it has arrived.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from rtmcim.memory.controller import (
+    FrFcfs,
+    IntArray,
+    Run,
+    Schedule,
+    StaticShift,
+    compact,
+    next_in_row,
+)
+from rtmcim.memory.frfcfs_block import run_block
+
+# decisions taken one at a time before a full-queue block is tried, and the block sizes
+_FIRST_STRETCH, _MAX_STRETCH = 64, 4096
+_FIRST_BLOCK, _MAX_BLOCK = 1024, 1 << 16
+
+
+def take_decisions(run: Run, k_from: int, k_to: int, shift: Callable[[int], int] | None) -> None:
+    """Take decisions ``k_from .. k_to - 1`` by every rule (``shift``: steps of access i, for
+    non-static ports; None: static ports, counted here)."""
+    n, q_depth = run.n, run.policy.queue_depth
+    thr, tm = run.policy.starvation_threshold, run.policy.timing
+    rows, nxt, writes, cyc, arr, picked = (
+        run.rows,
+        run.nxt,
+        run.writes,
+        run.cyc,
+        run.arr,
+        run.picked,
+    )
+    order, steps, offset, targets, units = run.order, run.steps, run.offset, run.targets, run.units
+    first, entered, open_row, served, hit_next = (
+        run.first,
+        run.entered,
+        run.open_row,
+        run.served,
+        run.hit_next,
+    )
+    hits, acts, done, prev_steps, prev_write = (
+        run.hits,
+        run.acts,
+        run.done,
+        run.prev_steps,
+        run.prev_write,
+    )
+    n_pre, n_act, n_rd, n_wr, n_act_rank = run.n_pre, run.n_act, run.n_rd, run.n_wr, run.n_act_rank
+    recent_acts = run.recent_acts
+    t_rp, t_rrd, t_raw, t_sh = tm.t_rp, tm.t_rrd + tm.t_sh, tm.t_raw, tm.t_sh
+    act_pre, act_req = max(tm.t_rcd, tm.t_ras), tm.t_rcd - tm.t_al
+    rd_pre, rd_rd = tm.t_al + tm.t_burst + tm.t_rtp - tm.t_ccd, max(tm.t_burst, tm.t_ccd)
+    rd_wr = tm.t_cas + tm.t_burst + tm.t_rtrs - tm.t_cwd
+    wr_pre = tm.t_al + tm.t_cwd + tm.t_burst + tm.t_wp + tm.t_wr
+    wr_rd, wr_wr = tm.t_cwd + tm.t_burst + tm.t_wtr + tm.t_wp, max(tm.t_burst, tm.t_ccd) + tm.t_wp
+    for k in range(k_from, k_to):
+        while picked[first]:
+            first += 1
+        t = arr[first] + 1  # a request can be taken the cycle after it arrives
+        if done + 1 > t:
+            t = done + 1
+        hi = k + q_depth if k + q_depth < n else n
+        while entered < hi and arr[entered] < t:
+            entered += 1
+        if open_row < 0:
+            pick = first
+        elif served >= thr:  # starved: the oldest request to another row goes first
+            pick = first
+            while pick < entered and (picked[pick] or rows[pick] == open_row):
+                pick += 1
+            if pick == entered:
+                pick = hit_next
+        elif hit_next < entered:
+            pick = hit_next
+        else:
+            pick = first
+        picked[pick] = 1
+        order[k] = pick
+        j = k + q_depth
+        if j < n:  # the freed queue slot takes the next trace line this cycle
+            a = cyc[j]
+            if arr[j - 1] > a:
+                a = arr[j - 1]
+            arr[j] = a if a > t else t
+        c = t
+        if rows[pick] == open_row:
+            hits += 1
+            served += 1
+        else:
+            acts += 1
+            served = 0
+            if open_row >= 0:  # PRECHARGE (the last command was at done < t)
+                c = n_pre if n_pre > c else c
+                n_act = c + t_rp if c + t_rp > n_act else n_act
+                c += 1
+            c = n_act if n_act > c else c  # ACTIVATE
+            c = n_act_rank if n_act_rank > c else c
+            c = recent_acts[0] + t_raw if recent_acts[0] + t_raw > c else c
+            recent_acts.append(c)
+            n_act_rank = c + t_rrd if c + t_rrd > n_act_rank else n_act_rank
+            n_pre = c + act_pre if c + act_pre > n_pre else n_pre
+            ready = c + act_req + t_sh * prev_steps
+            n_rd = ready if ready > n_rd else n_rd
+            n_wr = ready if ready > n_wr else n_wr
+            open_row = rows[pick]
+            c += 1  # SHIFT
+        hit_next = nxt[pick]
+        if shift is not None:
+            prev_steps = shift(pick)
+        else:
+            u, g = units[pick], targets[pick]
+            prev_steps = offset[u] - g if offset[u] > g else g - offset[u]
+            offset[u] = g
+        steps[k] = prev_steps
+        c += 1  # READ or WRITE
+        prev_write = writes[pick]
+        if prev_write:
+            c = n_wr if n_wr > c else c
+            n_pre = c + wr_pre if c + wr_pre > n_pre else n_pre
+            n_rd = c + wr_rd if c + wr_rd > n_rd else n_rd
+            n_wr = c + wr_wr if c + wr_wr > n_wr else n_wr
+        else:
+            c = n_rd if n_rd > c else c
+            n_pre = c + rd_pre if c + rd_pre > n_pre else n_pre
+            n_rd = c + rd_rd if c + rd_rd > n_rd else n_rd
+            n_wr = c + rd_wr if c + rd_wr > n_wr else n_wr
+        done = c
+    run.first, run.entered, run.open_row, run.served, run.hit_next = (
+        first,
+        entered,
+        open_row,
+        served,
+        hit_next,
+    )
+    run.hits, run.acts, run.done, run.prev_steps, run.prev_write = (
+        hits,
+        acts,
+        done,
+        prev_steps,
+        prev_write,
+    )
+    run.n_pre, run.n_act, run.n_rd, run.n_wr, run.n_act_rank = n_pre, n_act, n_rd, n_wr, n_act_rank
+
+
+def frfcfs_schedule(
+    row: IntArray,
+    is_write: npt.NDArray[np.bool_],
+    cycle: IntArray | None,
+    shift: StaticShift | Callable[[int], int],
+    policy: FrFcfs,
+    *,
+    blocks: bool = True,
+) -> Schedule:
+    """Issue order and timing of FR-FCFS.
+
+    ``row[i]`` is access i's row id; ``cycle`` its arrival cycle (None: all at cycle 0);
+    ``shift`` gives its shift steps: static ports are counted here, any other policy by a
+    callable ``shift(i) -> steps`` called in issue order (so it may keep state). ``blocks``:
+    hand full-queue stretches to :func:`~rtmcim.memory.frfcfs_block.run_block` (the result
+    is the same; False takes every decision one at a time).
+    """
+    n, tm = int(row.size), policy.timing
+    cyc = np.zeros(n, dtype=np.int64) if cycle is None else np.asarray(cycle, dtype=np.int64)
+    static = shift if isinstance(shift, StaticShift) else None
+    head = np.maximum.accumulate(cyc[: policy.queue_depth])  # arrivals before any slot frees
+    arr = np.zeros(n, dtype=np.int64)
+    arr[: head.size] = head
+    nxt = next_in_row(row)
+    run = Run(
+        policy=policy,
+        rows=compact(row),
+        nxt=compact(nxt),
+        writes=is_write.tolist(),
+        is_write=np.asarray(is_write, dtype=np.bool_),
+        cyc=compact(cyc),
+        arr=compact(arr),
+        picked=bytearray(n + 1),
+        order=compact(np.zeros(n, dtype=np.int64)),
+        steps=compact(np.zeros(n, dtype=np.int64)),
+        offset=compact(np.zeros(static.mus if static else 0, dtype=np.int64)),
+        targets=(static.domain % (static.domains // static.ports)).tolist() if static else [],
+        units=compact(static.unit if static else np.zeros(0, dtype=np.int64)),
+        n_act_rank=tm.t_cmd,
+        recent_acts=deque([0] * tm.raw, maxlen=tm.raw),
+        hit_next=n,
+    )
+    if static is not None and static.eager:  # eager: every access shifts out and back
+        step_of: Callable[[int], int] | None = _eager_steps(static)
+    else:
+        step_of = None if static is not None else shift  # type: ignore[assignment]
+    use_blocks = blocks and static is not None and not static.eager
+    cummax = np.maximum.accumulate(cyc) if n else cyc
+    k, stretch, block = 0, _FIRST_STRETCH, _FIRST_BLOCK
+    while k < n:
+        k_end = min(n, k + stretch) if use_blocks else n
+        take_decisions(run, k, k_end, step_of)
+        k = k_end
+        if k >= n:
+            break
+        assert static is not None  # use_blocks
+        reached = run_block(run, static, cummax, k, min(n, k + block))
+        if reached == k:  # the queue is not full: go on one decision at a time for longer
+            stretch = min(2 * stretch, _MAX_STRETCH)
+        else:
+            stretch = _FIRST_STRETCH
+            block = min(2 * block, _MAX_BLOCK) if reached == min(n, k + block) else block
+        k = reached
+    return Schedule(
+        np.frombuffer(run.order, dtype=np.int64),
+        np.frombuffer(run.steps, dtype=np.int64),
+        run.hits,
+        run.acts,
+        max(run.done, 0),
+    )
+
+
+def _eager_steps(s: StaticShift) -> Callable[[int], int]:
+    """Eager update: out to the domain and back home again."""
+    seg = s.domains // s.ports
+    doms = s.domain.tolist()
+    return lambda i: 2 * (doms[i] % seg)
+
+
+__all__ = ["frfcfs_schedule", "take_decisions"]
