@@ -357,14 +357,9 @@ def _exported(
     }
     graph = export_intgraph(net, meta)
     ipred = run_reference(graph, ds.x_test, keep_activations=False).predictions
+    model = (spec, ds.info.name, wbits, abits, cfg, net, graph)
     return TrainedModel(
-        spec=spec,
-        dataset=ds.info.name,
-        wbits=wbits,
-        abits=abits,
-        config=cfg,
-        net=net,
-        graph=graph,
+        *model,
         float_accuracy=float_acc,
         qat_accuracy=float((qpred == ds.y_test).mean()),
         int_accuracy=float((ipred == ds.y_test).mean()),
