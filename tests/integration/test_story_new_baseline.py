@@ -54,10 +54,12 @@ def test_evaluate_compares_the_design_with_the_new_baseline(
     mine, cmos = rows["cmos_1mib"], rows["cmos"]
     s = data["summary"]
     assert mine["energy_ratio"] == pytest.approx(mine["energy_uJ"] / s["energy_per_inference_uJ"])
+    assert mine["latency_ratio"] == pytest.approx(
+        mine["latency_us"] / s["latency_per_inference_us"]
+    )
     assert mine["area_ratio"] == pytest.approx(mine["area_mm2"] / s["area_mm2"])
-    # the bigger buffer: more SRAM area, and its cells leak
+    # the bigger buffer: more SRAM area, and more SRAM to leak and to drive
     assert mine["area_mm2"] > cmos["area_mm2"] and mine["energy_uJ"] > cmos["energy_uJ"]
-    assert mine["latency_us"] == pytest.approx(cmos["latency_us"])  # no DRAM spill either way
 
     assert main(["evaluate", "--model", str(model_dir)]) == 0
     assert "cmos_1mib" in capsys.readouterr().out
