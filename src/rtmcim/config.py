@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from rtmcim import yamlio
-from rtmcim.errors import ConfigError
+from rtmcim.errors import ConfigError, unknown
 
 
 class Frozen(BaseModel):
@@ -57,12 +57,7 @@ def validate(model: type[M], data: Any, source: str | None = None) -> M:
         value = err.get("input")
         if kind == "extra_forbidden":
             allowed = _allowed_keys(model, loc)
-            raise ConfigError(
-                "unknown key",
-                key=key,
-                source=source,
-                allowed=", ".join(allowed) if allowed else None,
-            ) from None
+            raise unknown("key", None, allowed, key=key, source=source) from None
         if kind == "missing":
             raise ConfigError("required key is missing", key=key, source=source) from None
         msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")

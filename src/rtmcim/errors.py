@@ -6,6 +6,7 @@ path), the offending value, and what is allowed. ``str(err)`` is one line.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 
@@ -40,12 +41,8 @@ class RtmcimError(Exception):
         source: str | None = None,
         hint: str | None = None,
     ) -> None:
-        self.message = message
-        self.key = key
-        self.value = value
-        self.allowed = allowed
-        self.source = source
-        self.hint = hint
+        self.message, self.key, self.value = message, key, value
+        self.allowed, self.source, self.hint = allowed, source, hint
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
@@ -79,3 +76,23 @@ class DataError(RtmcimError):
 
 class TraceError(RtmcimError):
     """An access trace line cannot be parsed or addresses memory that does not exist."""
+
+
+def unknown(
+    what: str,
+    value: Any,
+    names: Iterable[str],
+    *,
+    key: str | None = None,
+    source: str | None = None,
+    alternative: str | None = None,
+    error: type[RtmcimError] = ConfigError,
+) -> RtmcimError:
+    """The error for a name that is not one of ``names``: "unknown WHAT", naming what is allowed.
+
+    ``alternative`` is what else would do, e.g. ``"a path to a .yaml file"``.
+    """
+    allowed = ", ".join(names)
+    if alternative:
+        allowed = f"{allowed} or {alternative}" if allowed else alternative
+    return error(f"unknown {what}", key=key, value=value, source=source, allowed=allowed or None)

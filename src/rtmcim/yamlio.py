@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from rtmcim.errors import ConfigError
+from rtmcim.errors import ConfigError, RtmcimError, unknown
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -50,16 +50,20 @@ def loads(text: str, source: str = "<string>") -> Any:
         raise ConfigError(f"not valid YAML: {problem}", source=where) from exc
 
 
-def load(path: str | Path) -> Any:
-    """Read and parse a YAML file strictly."""
+def read_text(path: str | Path, what: str = "file", error: type[RtmcimError] = ConfigError) -> str:
+    """The text of ``path``; a missing or unreadable file is one ``error`` naming it."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ConfigError("file not found", source=str(p)) from exc
+        return p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{what} not found", source=str(p)) from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read file ({exc.__class__.__name__})", source=str(p)) from exc
-    return loads(text, str(p))
+        raise error(f"cannot read {what} ({type(exc).__name__})", source=str(p)) from exc
+
+
+def load(path: str | Path) -> Any:
+    """Read and parse a YAML file strictly."""
+    return loads(read_text(path), str(path))
 
 
 def dumps(data: Any) -> str:
@@ -90,11 +94,11 @@ def load_shipped(package: str, folder: str, name: str, label: str) -> Any:
 
 
 def load_named(
-    package: str, folder: str, name_or_path: str | Path, label: str, message: str, key: str
+    package: str, folder: str, name_or_path: str | Path, label: str, key: str
 ) -> tuple[Any, str, Path | None]:
     """A shipped ``folder`` file by name, or a YAML file by path: (data, source, path or None).
 
-    Anything else raises one ConfigError (``message``, naming ``key``) that lists the
+    Anything else raises one ConfigError ("unknown LABEL", naming ``key``) that lists the
     shipped names.
     """
     text = str(name_or_path)
@@ -103,10 +107,5 @@ def load_named(
         return load_shipped(package, folder, text, label), f"{label} {text}", None
     p = Path(text)
     if not p.is_file():
-        raise ConfigError(
-            message,
-            key=key,
-            value=text,
-            allowed=f"one of {', '.join(names) or '(none shipped)'} or a path to a .yaml {label} file",
-        )
+        raise unknown(label, text, names, key=key, alternative=f"a path to a .yaml {label} file")
     return load(p), str(p), p

@@ -20,6 +20,7 @@ def model_dir(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     return save_trained(tm, tmp_path_factory.mktemp("lenet5-w4"))
 
 
+@pytest.mark.slow
 def test_evaluate_json_has_totals_layers_and_baselines(
     model_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -35,6 +36,7 @@ def test_evaluate_json_has_totals_layers_and_baselines(
     assert total == pytest.approx(s["energy_per_inference_uJ"] * 1e3)
 
 
+@pytest.mark.slow
 def test_evaluate_table_and_csv(model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["evaluate", "--model", str(model_dir)]) == 0
     assert "Totals per inference" in capsys.readouterr().out
@@ -42,6 +44,7 @@ def test_evaluate_table_and_csv(model_dir: Path, capsys: pytest.CaptureFixture[s
     assert capsys.readouterr().out.startswith("layer,kind,MACs,latency_us")
 
 
+@pytest.mark.slow
 def test_simulate_is_bit_exact(model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     argv = [
         "simulate",
@@ -90,6 +93,7 @@ def _arch_file(tmp_path: Path, name: str, **changes: object) -> Path:
     return f
 
 
+@pytest.mark.slow
 def test_bad_arch_and_misfits_are_one_line_exit_2(
     model_dir: Path, model_cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -217,6 +217,7 @@ def test_bad_input_is_one_line_and_exit_2(
     assert (out / "keep.txt").read_text() == "already here"
 
 
+@pytest.mark.slow
 def test_unreachable_scheduler(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     space = write_space(tmp_path)
     code = main(

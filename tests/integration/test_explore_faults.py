@@ -18,9 +18,9 @@ from rtmcim.explore.candidate import (
     training_data,
 )
 from rtmcim.explore.executors import InProcessExecutor
-from rtmcim.explore.space import FaultsConfig, Space, build_arch, space_from_dict
+from rtmcim.explore.space import FaultsConfig, Space, space_from_dict
 from rtmcim.explore.study import run_study
-from rtmcim.mapping.arch import load_arch
+from rtmcim.mapping.arch import build_arch, load_arch
 from rtmcim.nn.reference import run_reference
 from rtmcim.nn.train import load_trained
 from rtmcim.report import build_report

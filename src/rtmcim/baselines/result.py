@@ -9,12 +9,12 @@ racetrack accelerator and its baselines side by side and divide.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from rtmcim.mapping.layer_cost import Evaluation
-from rtmcim.mapping.metrics import PerInference
+from rtmcim.mapping.metrics import FIGURES, PerInference
+from rtmcim.mapping.metrics import ratios as figure_ratios
 from rtmcim.tally import Tally
 from rtmcim.tech import PriceSource, price
 
@@ -64,36 +64,35 @@ class BaselineResult(PerInference):
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (str, float, dict, list) for JSON/CSV writers; units in the keys."""
-        return {
-            "name": self.name,
-            "description": self.description,
-            "source": self.source,
-            "workload": self.workload,
-            "macs": self.macs,
-            "latency_ns": self.latency_ns,
-            "energy_pj": self.energy_pj,
-            "total_energy_pj": self.total_energy_pj,
-            "area_um2": dict(self.area_um2),
-            "total_area_um2": self.total_area_um2,
-            "leakage_mw": self.leakage_mw,
-            "inferences_per_s": self.inferences_per_s,
-            "tops_per_w": self.tops_per_w,
-            "gops_per_mm2": self.gops_per_mm2,
-            "peak_power_mw": self.peak_power_mw,
-            "figures": dict(self.figures),
-            "layers": [
-                {
-                    "name": r.name,
-                    "kind": r.kind,
-                    "macs": r.macs,
-                    "latency_ns": r.latency_ns,
-                    "energy_pj": dict(r.energy_pj),
-                    "total_energy_pj": r.total_energy_pj,
-                    "events": r.tally.nonzero(),
-                }
-                for r in self.layers
-            ],
-        }
+        out: dict[str, Any] = {k: getattr(self, k) for k in _KEYS}
+        out["area_um2"], out["figures"] = dict(self.area_um2), dict(self.figures)
+        out["layers"] = [
+            {**{k: getattr(r, k) for k in _LAYER_KEYS}, "events": r.tally.nonzero()}
+            for r in self.layers
+        ]
+        return out
+
+
+# what BaselineResult.to_dict writes, in order
+_KEYS = (
+    "name",
+    "description",
+    "source",
+    "workload",
+    "macs",
+    "latency_ns",
+    "energy_pj",
+    "total_energy_pj",
+    "area_um2",
+    "total_area_um2",
+    "leakage_mw",
+    "inferences_per_s",
+    "tops_per_w",
+    "gops_per_mm2",
+    "peak_power_mw",
+    "figures",
+)
+_LAYER_KEYS = ("name", "kind", "macs", "latency_ns", "energy_pj", "total_energy_pj")
 
 
 def ratios(rtm: Evaluation, base: BaselineResult) -> dict[str, float]:
@@ -102,16 +101,4 @@ def ratios(rtm: Evaluation, base: BaselineResult) -> dict[str, float]:
     Above 1 means the baseline needs more (energy, latency, area, leakage) or
     delivers more (TOPS/W, GOPS/mm², inferences/s).
     """
-
-    def div(a: float, b: float) -> float:
-        return a / b if b else math.inf
-
-    return {
-        "energy": div(base.total_energy_pj, rtm.total_energy_pj),
-        "latency": div(base.latency_ns, rtm.latency_ns),
-        "area": div(base.total_area_um2, rtm.total_area_um2),
-        "leakage": div(base.leakage_mw, rtm.leakage_mw),
-        "inferences_per_s": div(base.inferences_per_s, rtm.inferences_per_s),
-        "tops_per_w": div(base.tops_per_w, rtm.tops_per_w),
-        "gops_per_mm2": div(base.gops_per_mm2, rtm.gops_per_mm2),
-    }
+    return figure_ratios(base.totals(), rtm.totals(), tuple(FIGURES))

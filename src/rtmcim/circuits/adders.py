@@ -27,6 +27,7 @@ Event model per operation (n = bits), and why:
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Callable
 
 import numpy as np
 
@@ -86,12 +87,8 @@ class RippleCarryAdder(Adder):
     def add_planes(
         self, ev: Evaluator, a: list[Planes], b: list[Planes], cin: Planes | None = None
     ) -> list[Planes]:
-        c = ev.zeros() if cin is None else cin
-        out = []
-        for ak, bk in zip(a, b, strict=True):
-            s, c = ev.full_add(ak, bk, c)
-            out.append(s)
-        ev.write(len(out))
+        out = _ripple(ev, a, b, cin)
+        ev.write(len(out))  # the sum word, one access
         return out
 
     def _cost(self, bits: int, signed: bool) -> Tally:
@@ -106,20 +103,10 @@ class RippleCarryAdder(Adder):
 
 
 class BitSerialAdder(Adder):
+    """Words along the tracks: one full adder steps through the bits, shifting between them."""
+
     name = "bit_serial"
     description = "one PCSA full adder; words along tracks; one FA step, write, shift per bit"
-
-    def add_planes(
-        self, ev: Evaluator, a: list[Planes], b: list[Planes], cin: Planes | None = None
-    ) -> list[Planes]:
-        c = ev.zeros() if cin is None else cin
-        out = []
-        for ak, bk in zip(a, b, strict=True):
-            s, c = ev.full_add(ak, bk, c)
-            ev.write(1)
-            ev.shift(3)  # a, b and sum tracks move one domain: the next bit is under the ports
-            out.append(s)
-        return out
 
     def _cost(self, bits: int, signed: bool) -> Tally:
         n = bits
@@ -133,6 +120,15 @@ class BitSerialAdder(Adder):
             cell_shift_cycles=n,
         )
 
+    def add_planes(
+        self, ev: Evaluator, a: list[Planes], b: list[Planes], cin: Planes | None = None
+    ) -> list[Planes]:
+        def next_bit() -> None:
+            ev.write(1)
+            ev.shift(3)  # a, b and sum tracks move one domain: the next bit is under the ports
+
+        return _ripple(ev, a, b, cin, next_bit)
+
     def _footprint(self, bits: int) -> Footprint:
         # 2 PCSAs + 1 carry latch; a, b, sum: 3 tracks of n domains with one port each.
         return Footprint(pcsa=2, latches=1) + tracks(3, bits, 1)
@@ -141,7 +137,7 @@ class BitSerialAdder(Adder):
 class CarrySaveAdder(Adder):
     """3:2 compressor: three words in, a sum word and a carry word out, no carry chain.
 
-    ``run(a, b, c=...)`` returns the value the (sum, carry) pair stands for,
+    :meth:`run3` returns the value the (sum, carry) pair of three operands stands for,
     ``(sum + 2 * carry) mod 2**n``, decoded from the pair for checking;
     resolving the pair in hardware takes a carry-propagate adder, which is
     not part of this cell. :meth:`add_planes` (two operands) is not offered:
@@ -167,16 +163,22 @@ class CarrySaveAdder(Adder):
             allowed="ripple_carry or bit_serial",
         )
 
-    def run(
+    def _run(
+        self, a: object, b: object, bits: int, signed: bool, fault: FaultHook | None
+    ) -> tuple[IntArray, Tally]:
+        return self.run3(a, b, None, bits, signed, fault=fault)
+
+    def run3(
         self,
         a: object,
         b: object,
+        c: object,
         bits: int,
         signed: bool = False,
         *,
         fault: FaultHook | None = None,
-        c: object = None,
     ) -> tuple[IntArray, Tally]:
+        """``a + b + c`` (``c`` None: 0) through the compressor, decoded from (sum, carry)."""
         bits = self._check_mode(bits, signed)
         av = check_operand(a, bits, signed, key="a")
         bv = check_operand(b, bits, signed, key="b")
@@ -194,7 +196,7 @@ class CarrySaveAdder(Adder):
         return _wrap(total, bits, signed), ev.tally()
 
     def _compute(self, ev: Evaluator, a: Planes, b: Planes, bits: int, signed: bool) -> Planes:
-        # Only reached through the base run(); this cell's run() decodes the pair itself.
+        # Not reached: _run() decodes the (sum, carry) pair itself.
         return stack(self.add_planes(ev, as_list(a), as_list(b)))
 
     def _cost(self, bits: int, signed: bool) -> Tally:
@@ -205,6 +207,25 @@ class CarrySaveAdder(Adder):
         # 2 PCSAs per bit, no latch (carries go to RTM); 3 input and 2 output words
         # of n bits across tracks, one domain and one port each.
         return Footprint(pcsa=2 * bits) + tracks(5 * bits, 1, 1)
+
+
+def _ripple(
+    ev: Evaluator,
+    a: list[Planes],
+    b: list[Planes],
+    cin: Planes | None,
+    after_each: Callable[[], None] | None = None,
+) -> list[Planes]:
+    """The sum planes of ``a + b + cin``, one full-adder step per bit from the LSB (the carry
+    in a latch); ``after_each()`` after every step."""
+    c = ev.zeros() if cin is None else cin
+    out = []
+    for ak, bk in zip(a, b, strict=True):
+        s, c = ev.full_add(ak, bk, c)
+        if after_each is not None:
+            after_each()
+        out.append(s)
+    return out
 
 
 def _wrap(values: IntArray, bits: int, signed: bool) -> IntArray:

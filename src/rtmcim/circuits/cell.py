@@ -113,6 +113,7 @@ class Cell(ABC):
     max_unsigned_bits: ClassVar[int] = 32
     data_dependent: ClassVar[bool] = False
     """True if ``cost`` is a worst case that ``run`` may stay below (it never exceeds it)."""
+    signed_run: ClassVar[bool] = False  # what ``run`` computes when not told
 
     # -- the contract -----------------------------------------------------------------
 
@@ -121,7 +122,7 @@ class Cell(ABC):
         a: object,
         b: object,
         bits: int,
-        signed: bool = False,
+        signed: bool | None = None,
         *,
         fault: FaultHook | None = None,
     ) -> tuple[IntArray, Tally]:
@@ -129,8 +130,14 @@ class Cell(ABC):
 
         The tally counts events over all lanes and the cycles of one operation
         (lanes are copies side by side): for a data-independent cell it equals
-        ``cost(bits, signed).parallel(lanes)``.
+        ``cost(bits, signed).parallel(lanes)``. ``signed=None``: unsigned, but for
+        the MAC cell (signed weights).
         """
+        return self._run(a, b, bits, self.signed_run if signed is None else signed, fault)
+
+    def _run(
+        self, a: object, b: object, bits: int, signed: bool, fault: FaultHook | None
+    ) -> tuple[IntArray, Tally]:
         bits = self._check_mode(bits, signed)
         av = check_operand(a, bits, signed, key="a")
         bv = check_operand(b, bits, signed, key="b")

@@ -164,13 +164,7 @@ class Evaluator:
         return self._out("xor3", r, active)
 
     def full_add(
-        self,
-        a: Planes,
-        b: Planes,
-        c: Planes,
-        *,
-        latch: bool = True,
-        active: Mask | None = None,
+        self, a: Planes, b: Planes, c: Planes, *, latch: bool = True, active: Mask | None = None
     ) -> tuple[Planes, Planes]:
         """One full-adder step: sum by XOR3 and carry by MAJ3 on two PCSAs side by side.
 

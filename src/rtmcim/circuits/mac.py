@@ -39,10 +39,16 @@ from rtmcim.circuits.cell import Cell, Footprint, as_list, stack, tracks
 from rtmcim.circuits.logic import Evaluator, FaultHook
 from rtmcim.circuits.multipliers import MULTIPLIERS, Multiplier
 from rtmcim.errors import ConfigError
+from rtmcim.registry import Registry
 from rtmcim.tally import Tally
 
-MAC_ADDERS: dict[str, type[Adder]] = {c.name: c for c in (RippleCarryAdder, BitSerialAdder)}
-MAC_MULTIPLIERS: dict[str, type[Multiplier]] = {c.name: c for c in MULTIPLIERS}
+# the adders and multipliers a MAC cell can be built of
+MAC_ADDERS: Registry[type[Adder]] = Registry(
+    "MAC accumulator adder", "adder", __name__, (RippleCarryAdder, BitSerialAdder)
+)
+MAC_MULTIPLIERS: Registry[type[Multiplier]] = Registry(
+    "MAC multiplier", "multiplier", __name__, MULTIPLIERS
+)
 DEFAULT_MULTIPLIER = "shift_add"
 DEFAULT_ADDER = "ripple_carry"
 DEFAULT_K = 9  # one 3x3 kernel over one input channel
@@ -53,21 +59,17 @@ def accumulator_bits(bits: int, k: int) -> int:
     return 2 * bits + math.ceil(math.log2(k)) if k > 1 else 2 * bits
 
 
+def check_mac_cells(
+    multiplier: str, adder: str, *, prefix: str = "", source: str | None = None
+) -> None:
+    """The one check of a MAC cell's names: every path that builds an accelerator runs it.
+    Errors name ``prefix + "multiplier"`` (or ``"adder"``) and list what is registered."""
+    MAC_MULTIPLIERS.get(multiplier, key=f"{prefix}multiplier", source=source)
+    MAC_ADDERS.get(adder, key=f"{prefix}adder", source=source)
+
+
 def _parts(multiplier: str, adder: str) -> tuple[Multiplier, Adder]:
-    if multiplier not in MAC_MULTIPLIERS:
-        raise ConfigError(
-            "unknown MAC multiplier",
-            key="multiplier",
-            value=multiplier,
-            allowed=", ".join(MAC_MULTIPLIERS),
-        )
-    if adder not in MAC_ADDERS:
-        raise ConfigError(
-            "unknown MAC accumulator adder",
-            key="adder",
-            value=adder,
-            allowed=", ".join(MAC_ADDERS),
-        )
+    check_mac_cells(multiplier, adder)
     return MAC_MULTIPLIERS[multiplier](), MAC_ADDERS[adder]()
 
 
@@ -222,14 +224,10 @@ class MacCell(Cell):
         self.data_dependent = self.multiplier.data_dependent  # type: ignore[misc]
         self.max_bits = self.multiplier.max_bits  # type: ignore[misc]
 
-    def run(
-        self,
-        a: object,
-        b: object,
-        bits: int,
-        signed: bool = True,
-        *,
-        fault: FaultHook | None = None,
+    signed_run = True
+
+    def _run(
+        self, a: object, b: object, bits: int, signed: bool, fault: FaultHook | None
     ) -> tuple[IntArray, Tally]:
         return mac(
             a,

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from functools import cache
+from typing import ClassVar
 
 import numpy as np
 
@@ -74,6 +75,8 @@ def _ext(planes: list[Planes], signed: bool, zero: Planes) -> Planes:
 
 
 class ShiftAddMultiplier(Multiplier):
+    """n steps: AND a partial product, ripple-add it into the window, shift P one domain."""
+
     name = "shift_add"
     description = "AND partial products, PCSA ripple add, racetrack shift as the arithmetic shift"
 
@@ -160,146 +163,147 @@ def _booth_widths(n: int, a_signed: bool, b_signed: bool) -> tuple[int, int]:
     return n + (0 if rec_signed else 1), n + (0 if mul_signed else 1)
 
 
-class BoothRadix2Multiplier(Multiplier):
-    name = "booth_r2"
-    description = "radix-2 Booth: digits in {-1, 0, +1}; a 0 digit skips the add (worst-case cost)"
+class BoothMultiplier(Multiplier):
+    """Booth recoding, one digit of ``radix_bits`` recoded bits per step.
+
+    Each step reads the digit's bits and the bit below them under
+    ``radix_bits + 1`` ports, encodes the digit in CMOS (:meth:`_encode`:
+    non-zero, negative, and the multiple of the multiplicand it selects),
+    adds the selected multiple, negated for a negative digit, into the
+    accumulator window through a PCSA ripple chain (lanes whose digit is 0
+    skip the add), writes the sums and ``radix_bits`` sign-fill domains, and
+    shifts P and the recoded operand by ``radix_bits`` domains.
+    """
+
     supports_unsigned = False
     data_dependent = True
+    radix_bits: ClassVar[int]
+    encoder_gates: ClassVar[int]  # CMOS gate evaluations encoding one digit
+    encoder_cycles: ClassVar[int]
+
+    @abstractmethod
+    def _multiples(self, mplanes: list[Planes], zero: Planes) -> tuple[Planes, ...]:
+        """The multiples of the multiplicand a digit selects from, as plane stacks."""
+
+    @abstractmethod
+    def _encode(
+        self, ev: Evaluator, bits: Planes, multiples: tuple[Planes, ...]
+    ) -> tuple[Planes, Planes, Planes]:
+        """(non-zero, negative, selected multiple) of the digit read as ``bits`` (top first)."""
+
+    @abstractmethod
+    def _encoder_transistors(self, bits: int) -> int:
+        """CMOS transistors of the encoder and of the multiple select."""
 
     def product_planes(
         self, ev: Evaluator, a: Planes, b: Planes, bits: int, a_signed: bool, b_signed: bool
     ) -> Planes:
         r, mplanes = _booth_roles(a, b, bits, a_signed, b_signed, ev)
-        m = len(mplanes)
-        mul = stack(mplanes)
+        rb = self.radix_bits
+        digits = -(-len(r) // rb)
+        r = r + [r[-1]] * (rb * digits - len(r))  # sign-extend to whole digits
         zero = ev.zeros()
-        acc = [zero] * (m + 1)
-        low: list[Planes] = []
-        prev = zero
-        for i in range(len(r)):
-            cur, prev = ev.read(np.stack([r[i], prev]))  # b_i and b_(i-1) under two ports
-            nz = ev.cmos_xor(cur, prev)  # Booth encoder: digit is non-zero
-            neg = cur  # ... and negative
-            act = ev.mask(nz)
-            y = ev.xor(mul, neg, active=act) & nz  # +-a, only where the digit is non-zero
-            ys = [*as_list(y), y[m - 1]]
-            c = neg & nz  # carry-in 1 completes -a = NOT a + 1
-            s = []
-            for k in range(m + 1):
-                sk, c = ev.full_add(acc[k], ys[k], c, active=act)
-                s.append(sk)
-            with ev.parallel():
-                ev.write(m + 1, active=act)
-                ev.write(1)  # sign fill, every lane: the arithmetic shift happens anyway
-            ev.shift(2)
-            low.append(s[0])
-            acc = [*s[1:], s[m]]
-            prev = r[i]
-        return stack((low + acc)[: 2 * bits])
-
-    def product_cost(self, bits: int, a_signed: bool, b_signed: bool) -> Tally:
-        d, m = _booth_widths(bits, a_signed, b_signed)
-        return d * Tally(
-            cell_bit_reads=2,
-            cell_read_cycles=1,
-            cmos_gate_ops=1,
-            cmos_cycles=1,
-            lim_evals=m + 2 * (m + 1),
-            lim_cycles=1 + (m + 1),
-            latch_updates=m + 1,
-            cell_bit_writes=m + 2,
-            cell_write_cycles=1,
-            cell_shift_steps=2,
-            cell_shift_cycles=1,
-        )
-
-    def _footprint(self, bits: int) -> Footprint:
-        n = bits
-        # n select-XOR PCSAs + n + 1 full adders; Booth encoder: one static CMOS XOR2
-        # (12 transistors with input inverters); multiplicand n domains under n ports,
-        # recoded operand n + 1 domains under 2 ports, P 2n + 2 domains under n + 2 ports.
-        return (
-            Footprint(pcsa=n + 2 * (n + 1), latches=n + 1, cmos_transistors=12)
-            + track(n, n)
-            + track(n + 1, 2)
-            + track(2 * n + 2, n + 2)
-        )
-
-
-class BoothRadix4Multiplier(Multiplier):
-    name = "booth_r4"
-    description = "radix-4 Booth: digits in {-2..2}, half the steps; a 0 digit skips (worst case)"
-    supports_unsigned = False
-    data_dependent = True
-
-    def product_planes(
-        self, ev: Evaluator, a: Planes, b: Planes, bits: int, a_signed: bool, b_signed: bool
-    ) -> Planes:
-        r, mplanes = _booth_roles(a, b, bits, a_signed, b_signed, ev)
-        digits = (len(r) + 1) // 2
-        r = r + [r[-1]] * (2 * digits - len(r))  # sign-extend to an even width
-        m = len(mplanes)
-        zero = ev.zeros()
-        # the multiplicand and its double, sign-extended to m + 1 bits: the select
-        # switches in front of the PCSA pick a_j or a_(j-1)
-        once = np.stack([*mplanes, mplanes[-1]])
-        twice = np.stack([zero, *mplanes])
-        acc = [zero] * (m + 2)
+        multiples = self._multiples(mplanes, zero)
+        w = len(mplanes) + rb  # the accumulator window
+        acc = [zero] * w
         low: list[Planes] = []
         prev = zero
         for k in range(digits):
-            hi, mid, lo = ev.read(np.stack([r[2 * k + 1], r[2 * k], prev]))
-            with ev.parallel():
-                one = ev.cmos_xor(mid, lo)
-                x2 = ev.cmos_xor(hi, mid)
-            two = ev.cmos_and(x2, one, invert_b=True)
-            nz = ev.cmos_or(one, two)
-            neg = hi
+            digit = r[rb * k : rb * (k + 1)]
+            nz, neg, sel = self._encode(ev, ev.read(np.stack([*digit[::-1], prev])), multiples)
             act = ev.mask(nz)
-            sel = (once & one) | (twice & two)  # transmission-gate select, not an evaluation
-            y = ev.xor(sel, neg, active=act) & nz
-            ys = [*as_list(y), y[m]]
-            c = neg & nz
+            y = ev.xor(sel, neg, active=act) & nz  # +-multiple, only where the digit is non-zero
+            ys = [*as_list(y), y[w - 2]]
+            c = neg & nz  # carry-in 1 completes the negation: -x = NOT x + 1
             s = []
-            for j in range(m + 2):
+            for j in range(w):
                 sj, c = ev.full_add(acc[j], ys[j], c, active=act)
                 s.append(sj)
             with ev.parallel():
-                ev.write(m + 2, active=act)
-                ev.write(2)  # two sign-fill domains: the window moves by two
-            ev.shift(2, steps=2)
-            low += [s[0], s[1]]
-            acc = [*s[2:], s[m + 1], s[m + 1]]
-            prev = r[2 * k + 1]
+                ev.write(w, active=act)
+                ev.write(rb)  # sign fill, every lane: the arithmetic shift happens anyway
+            ev.shift(2, steps=rb)
+            low += s[:rb]
+            acc = [*s[rb:], *[s[w - 1]] * rb]
+            prev = digit[-1]
         return stack((low + acc)[: 2 * bits])
 
     def product_cost(self, bits: int, a_signed: bool, b_signed: bool) -> Tally:
         d, m = _booth_widths(bits, a_signed, b_signed)
-        digits = (d + 1) // 2
-        return digits * Tally(
-            cell_bit_reads=3,
+        rb = self.radix_bits
+        w = m + rb
+        return -(-d // rb) * Tally(
+            cell_bit_reads=rb + 1,
             cell_read_cycles=1,
-            cmos_gate_ops=4,
-            cmos_cycles=3,
-            lim_evals=(m + 1) + 2 * (m + 2),
-            lim_cycles=1 + (m + 2),
-            latch_updates=m + 2,
-            cell_bit_writes=m + 4,
+            cmos_gate_ops=self.encoder_gates,
+            cmos_cycles=self.encoder_cycles,
+            lim_evals=(w - 1) + 2 * w,
+            lim_cycles=1 + w,
+            latch_updates=w,
+            cell_bit_writes=w + rb,
             cell_write_cycles=1,
-            cell_shift_steps=4,
-            cell_shift_cycles=2,
+            cell_shift_steps=2 * rb,
+            cell_shift_cycles=rb,
         )
 
     def _footprint(self, bits: int) -> Footprint:
-        n = bits
-        # n + 1 select-XOR PCSAs + n + 2 full adders; encoder: 2 XOR2 (12 each) + AND-NOT (6)
-        # + OR2 (6) = 36 transistors; a 2:1 transmission-gate select per bit (4 each).
+        n, rb = bits, self.radix_bits
+        w = n + rb
+        # w - 1 select-XOR PCSAs + w full adders; the multiplicand: n domains under n ports;
+        # the recoded operand: n + 1 domains under rb + 1 ports; P: 2n + 2rb under n + 2rb.
         return (
-            Footprint(pcsa=(n + 1) + 2 * (n + 2), latches=n + 2, cmos_transistors=36 + 4 * (n + 1))
+            Footprint(
+                pcsa=(w - 1) + 2 * w, latches=w, cmos_transistors=self._encoder_transistors(n)
+            )
             + track(n, n)
-            + track(n + 1, 3)
-            + track(2 * n + 4, n + 4)
+            + track(n + 1, rb + 1)
+            + track(2 * n + 2 * rb, n + 2 * rb)
         )
+
+
+class BoothRadix2Multiplier(BoothMultiplier):
+    name = "booth_r2"
+    description = "radix-2 Booth: digits in {-1, 0, +1}; a 0 digit skips the add (worst-case cost)"
+    radix_bits, encoder_gates, encoder_cycles = 1, 1, 1
+
+    def _multiples(self, mplanes: list[Planes], zero: Planes) -> tuple[Planes, ...]:
+        return (stack(mplanes),)
+
+    def _encode(
+        self, ev: Evaluator, bits: Planes, multiples: tuple[Planes, ...]
+    ) -> tuple[Planes, Planes, Planes]:
+        cur, prev = bits  # b_i and b_(i-1)
+        return ev.cmos_xor(cur, prev), cur, multiples[0]
+
+    def _encoder_transistors(self, bits: int) -> int:
+        return 12  # one static CMOS XOR2 with input inverters
+
+
+class BoothRadix4Multiplier(BoothMultiplier):
+    name = "booth_r4"
+    description = "radix-4 Booth: digits in {-2..2}, half the steps; a 0 digit skips (worst case)"
+    radix_bits, encoder_gates, encoder_cycles = 2, 4, 3
+
+    def _multiples(self, mplanes: list[Planes], zero: Planes) -> tuple[Planes, ...]:
+        # the multiplicand and its double, sign-extended to m + 1 bits: the select switches in
+        # front of the PCSA pick a_j or a_(j-1)
+        return np.stack([*mplanes, mplanes[-1]]), np.stack([zero, *mplanes])
+
+    def _encode(
+        self, ev: Evaluator, bits: Planes, multiples: tuple[Planes, ...]
+    ) -> tuple[Planes, Planes, Planes]:
+        hi, mid, lo = bits
+        with ev.parallel():
+            one = ev.cmos_xor(mid, lo)
+            x2 = ev.cmos_xor(hi, mid)
+        two = ev.cmos_and(x2, one, invert_b=True)
+        once, twice = multiples
+        sel = (once & one) | (twice & two)  # transmission-gate select, not an evaluation
+        return ev.cmos_or(one, two), hi, sel
+
+    def _encoder_transistors(self, bits: int) -> int:
+        # 2 XOR2 (12 each) + AND-NOT (6) + OR2 (6); a 2:1 transmission-gate select per bit (4)
+        return 36 + 4 * (bits + 1)
 
 
 # -- Wallace tree (Baugh-Wooley) ------------------------------------------------------------
@@ -352,11 +356,23 @@ class WallaceMultiplier(Multiplier):
     name = "wallace"
     description = "all n^2 partial products at once, Wallace tree of PCSA 3:2 adders, ripple"
 
+    def product_cost(self, bits: int, a_signed: bool, b_signed: bool) -> Tally:
+        n = bits
+        plan = _wallace_plan(n, a_signed, b_signed)
+        fas = sum(plan)
+        tree = Tally(
+            lim_evals=n * n + 2 * fas,
+            lim_cycles=1 + len(plan),
+            cell_bit_writes=n * n + 2 * fas,
+            cell_write_cycles=1 + len(plan),
+        )
+        # the final adder is 2n bits wide, past the adder cell's own 32-bit range check
+        return tree + RippleCarryAdder()._cost(2 * n, False)
+
     def product_planes(
         self, ev: Evaluator, a: Planes, b: Planes, bits: int, a_signed: bool, b_signed: bool
     ) -> Planes:
-        n = bits
-        width = 2 * n
+        n, width = bits, 2 * bits
         pp = ev.and_(a[:, None, :], b[None, :, :])  # (n, n, words): one PCSA per bit pair
         ev.write(n * n)  # partial products into RTM, where the tree's PCSAs sense them
         cols: list[list[Planes]] = [[] for _ in range(width)]
@@ -389,19 +405,6 @@ class WallaceMultiplier(Multiplier):
         x = [c[0] if len(c) > 0 else zero for c in cols]
         y = [c[1] if len(c) > 1 else zero for c in cols]
         return stack(RippleCarryAdder().add_planes(ev, x, y))
-
-    def product_cost(self, bits: int, a_signed: bool, b_signed: bool) -> Tally:
-        n = bits
-        plan = _wallace_plan(n, a_signed, b_signed)
-        fas = sum(plan)
-        tree = Tally(
-            lim_evals=n * n + 2 * fas,
-            lim_cycles=1 + len(plan),
-            cell_bit_writes=n * n + 2 * fas,
-            cell_write_cycles=1 + len(plan),
-        )
-        # the final adder is 2n bits wide, past the adder cell's own 32-bit range check
-        return tree + RippleCarryAdder()._cost(2 * n, False)
 
     def _footprint(self, bits: int) -> Footprint:
         n = bits

@@ -9,7 +9,8 @@ A cell (:class:`rtmcim.circuits.cell.Cell`) has
   ``supports_signed``, ``supports_unsigned`` (bool), ``max_bits`` (int),
   ``data_dependent`` (bool: ``cost`` is a worst case that ``run`` may stay
   below, never above), ``description`` (str);
-* ``run(a, b, bits, signed=False, *, fault=None) -> (np.ndarray[int64], Tally)``:
+* ``run(a, b, bits, signed=None, *, fault=None) -> (np.ndarray[int64], Tally)``
+  (``signed=None``: unsigned, signed weights for the MAC):
   numpy integer arrays of one lane per element in, results out, computed by
   the cell's own bit operations on bit-planes; the tally counts events over
   all lanes and the critical-path cycles of one operation (lanes are copies
@@ -41,32 +42,22 @@ For the engine, :func:`rtmcim.circuits.mac.mac` and
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from rtmcim.circuits.adders import ADDERS
 from rtmcim.circuits.cell import Cell
 from rtmcim.circuits.mac import MacCell
 from rtmcim.circuits.multipliers import MULTIPLIERS
-from rtmcim.errors import ConfigError
+from rtmcim.registry import Registry
 
-_FACTORIES: dict[str, Callable[[], Cell]] = {
-    **{c.name: c for c in ADDERS},
-    **{c.name: c for c in MULTIPLIERS},
-    MacCell.name: MacCell,
-}
+CELLS: Registry[type[Cell]] = Registry(
+    "circuit cell", "cell", __name__, (*ADDERS, *MULTIPLIERS, MacCell)
+)
 
 
 def names() -> list[str]:
     """Names of every registered cell, adders first, then multipliers, then the MAC."""
-    return list(_FACTORIES)
+    return CELLS.names()
 
 
 def get(name: str) -> Cell:
     """A fresh cell by name; an unknown name raises ConfigError listing the known ones."""
-    try:
-        factory = _FACTORIES[name]
-    except (KeyError, TypeError):
-        raise ConfigError(
-            "unknown circuit cell", key="cell", value=name, allowed=", ".join(names())
-        ) from None
-    return factory()
+    return CELLS.get(name)()

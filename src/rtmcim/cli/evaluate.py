@@ -90,35 +90,26 @@ def summary(ev: Any, tm: Any) -> dict[str, Any]:
 
 
 def baseline_rows(work: Any, arch: Any, ev: Any) -> list[dict[str, Any]]:
-    from rtmcim.baselines import compare
+    """The design, then every registered baseline: figures and baseline / design ratios."""
+    from rtmcim.baselines import comparison
 
-    rows = [
+    design = {
+        "name": f"RTM in-memory ({arch.config.name})",
+        "source": "this tool",
+        **{k: ev.totals()[k] for k in ("energy_pj", "latency_ns", "area_um2")},
+        "design_vs_baseline": dict.fromkeys(("energy", "latency", "area"), 1.0),
+    }
+    return [
         {
-            "design": f"RTM in-memory ({arch.config.name})",
-            "energy_uJ": ev.total_energy_pj / 1e6,
-            "latency_us": ev.latency_ns / 1e3,
-            "area_mm2": ev.total_area_um2 / 1e6,
-            "energy_ratio": 1.0,
-            "latency_ratio": 1.0,
-            "area_ratio": 1.0,
-            "source": "this tool",
+            "design": b["name"],
+            "energy_uJ": b["energy_pj"] / 1e6,
+            "latency_us": b["latency_ns"] / 1e3,
+            "area_mm2": b["area_um2"] / 1e6,
+            **{f"{k}_ratio": v for k, v in b["design_vs_baseline"].items()},
+            "source": b["source"],
         }
+        for b in [design, *comparison(work, arch, ev)]
     ]
-    for b in compare(work, arch, rtm=ev):
-        e, lat, a = b.total_energy_pj, b.latency_ns, b.total_area_um2
-        rows.append(
-            {
-                "design": b.name,
-                "energy_uJ": e / 1e6,
-                "latency_us": lat / 1e3,
-                "area_mm2": a / 1e6,
-                "energy_ratio": e / ev.total_energy_pj,
-                "latency_ratio": lat / ev.latency_ns,
-                "area_ratio": a / ev.total_area_um2,
-                "source": b.source,
-            }
-        )
-    return rows
 
 
 def run(args: argparse.Namespace) -> int:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from rtmcim.cli.output import console, table
+from rtmcim.cli.output import console, progress_bar, table
 
 
 def add_parser(sub: Any) -> None:
@@ -98,9 +99,7 @@ def _executor(args: argparse.Namespace, train_cb: Any, sweep_cb: Any) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from rtmcim.explore.study import StudyEvent, run_study
+    from rtmcim.explore.study import run_study
 
     space = _space(args)
     out = Path(args.out) if args.out else Path("results") / space.config.name
@@ -108,40 +107,7 @@ def run(args: argparse.Namespace) -> int:
         from rtmcim.errors import ConfigError
 
         raise ConfigError("must be at least 1", key="--budget", value=args.budget)
-    err = console(stderr=True)
-    show = not args.no_progress and err.is_terminal
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=False,
-        disable=not show,
-    )
-    trials_task = bar.add_task("model trials", total=args.budget or space.config.budget)
-    inner = bar.add_task("current model", total=1, visible=False)
-
-    def train_cb(ev: Any) -> None:
-        bar.update(
-            inner,
-            description=f"  train {ev.phase} epoch {ev.epoch}/{ev.epochs}",
-            completed=ev.step,
-            total=ev.steps,
-            visible=True,
-        )
-
-    def sweep_cb(done: int, total: int) -> None:
-        bar.update(inner, description="  hardware sweep", completed=done, total=total, visible=True)
-
-    def progress(ev: StudyEvent) -> None:
-        bar.update(trials_task, completed=ev.done, total=ev.total)
-        if ev.message and ev.kind in ("start", "trial", "reference", "reused"):
-            if show:
-                bar.console.print(f"[dim]{ev.kind}:[/dim] {ev.message}")
-            else:
-                print(f"{ev.kind}: {ev.message}", file=sys.stderr, flush=True)
-
+    bar, train_cb, sweep_cb, progress = _progress(args, args.budget or space.config.budget)
     executor = _executor(args, train_cb, sweep_cb)
     try:
         with bar:
@@ -159,42 +125,70 @@ def run(args: argparse.Namespace) -> int:
             )
     finally:
         executor.close()
-    c = console()
-    c.print(
+    console().print(
         f"study {run.study_name}: {run.completed} trials complete, {run.failed} failed, "
         f"{run.new_trials} new in this run ({run.seconds:.1f} s)"
     )
-    if args.no_report:
-        return 0
-    from rtmcim.report import build_report
+    if not args.no_report:
+        _report(out, space)
+    return 0
+
+
+def _progress(args: argparse.Namespace, trials: int) -> tuple[Any, Any, Any, Any]:
+    """A bar over the model trials and one over the current model's training and sweep, and the
+    callbacks that feed them (training, sweep, study events)."""
+    from rich.progress import BarColumn, TextColumn
+
+    bar = progress_bar(
+        not args.no_progress,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        transient=False,
+    )
+    trials_task = bar.add_task("model trials", total=trials)
+    inner = bar.add_task("current model", total=1, visible=False)
+
+    def train_cb(ev: Any) -> None:
+        what = f"  train {ev.phase} epoch {ev.epoch}/{ev.epochs}"
+        bar.update(inner, description=what, completed=ev.step, total=ev.steps, visible=True)
+
+    def sweep_cb(done: int, total: int) -> None:
+        bar.update(inner, description="  hardware sweep", completed=done, total=total, visible=True)
+
+    def progress(ev: Any) -> None:
+        bar.update(trials_task, completed=ev.done, total=ev.total)
+        if ev.message and ev.kind in ("start", "trial", "reference", "reused"):
+            if not bar.disable:
+                bar.console.print(f"[dim]{ev.kind}:[/dim] {ev.message}")
+            else:
+                print(f"{ev.kind}: {ev.message}", file=sys.stderr, flush=True)
+
+    return bar, train_cb, sweep_cb, progress
+
+
+def _report(out: Path, space: Any) -> None:
+    """Build the results folder's report and print its best designs."""
+    from rtmcim.report import build_report, design_figures
 
     rep = build_report(out)
     rows = []
     for d in rep.summary["chosen"]:
         vs = d.get("vs_default") or {}
-        rows.append(
-            {
-                "design": d["label"],
-                "model": f"{d['model']} W{d['wbits']}/A{d['abits']}",
-                "accuracy": d["accuracy"],
-                **({"fault acc": d["fault_accuracy"]} if "fault_accuracy" in d else {}),
-                "energy nJ": d["energy_pj"] / 1e3,
-                "latency µs": d["latency_ns"] / 1e3,
-                "area mm²": d["area_um2"] / 1e6,
-                "E ×lower": vs.get("energy", float("nan")),
-                "L ×lower": vs.get("latency", float("nan")),
-                "A ×lower": vs.get("area", float("nan")),
-            }
-        )
+        lower = {
+            f"{k[0].upper()} ×lower": vs.get(k, math.nan) for k in ("energy", "latency", "area")
+        }
+        rows.append({"design": d["label"], **design_figures(d), **lower})
     ref = rep.summary["reference"]
-    cap = (
-        f"vs default design = {ref['model']} W{ref['wbits']}/A{ref['abits']} on arch "
-        f"{space.config.reference.arch} (accuracy {ref['accuracy']:.4f}); ratios = default / design"
-        if ref
-        else None
-    )
+    cap = None
+    if ref:
+        cap = (
+            f"vs default design = {ref['model']} W{ref['wbits']}/A{ref['abits']} on arch "
+            f"{space.config.reference.arch} (accuracy {ref['accuracy']:.4f}); "
+            "ratios = default / design"
+        )
+    c = console()
     c.print(
         table(rows, title=f"Best designs ({rep.summary['front_size']} on the front)", caption=cap)
     )
     c.print(f"report: {(out / 'report.html').resolve()}")
-    return 0

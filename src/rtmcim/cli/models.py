@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rtmcim.cli.output import console
+from rtmcim.cli.output import progress_bar
 
 if TYPE_CHECKING:
     from rtmcim.nn.train import TrainedModel
@@ -46,17 +46,13 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
 
 def training_progress(enabled: bool) -> tuple[Any, Any]:
     """A rich Progress bar (a context manager) and the callback that feeds it TrainEvents."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, TextColumn
 
-    err = console(stderr=True)
-    bar = Progress(
+    bar = progress_bar(
+        enabled,
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total} batches  loss {task.fields[loss]:.3f}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not (enabled and err.is_terminal),
     )
     tasks: dict[tuple[str, int], Any] = {}
 
@@ -73,12 +69,21 @@ def training_progress(enabled: bool) -> tuple[Any, Any]:
 
 def resolve_model(args: argparse.Namespace) -> TrainedModel:
     """The trained model ``--model`` names, training it (cached) if it is not a trained folder."""
-    from rtmcim.nn.train import load_trained, train_model
+    from rtmcim.nn.train import load_trained
 
     path = Path(args.model)
     if path.is_dir():
         return load_trained(path)
+    return train(args)
+
+
+def train(args: argparse.Namespace, **hyper: Any) -> TrainedModel:
+    """Train ``--model`` on ``--dataset`` as the options say (cached), with a progress bar;
+    ``hyper`` are further training settings (see :func:`rtmcim.nn.train.train_model`)."""
+    from rtmcim.nn.train import train_model
+
     bar, callback = training_progress(not args.no_progress)
+    settings = {"data_dir": args.data_dir, "cache_dir": args.cache_dir, **hyper}
     with bar:
         return train_model(
             args.model,
@@ -87,9 +92,8 @@ def resolve_model(args: argparse.Namespace) -> TrainedModel:
             args.abits,
             args.epochs,
             args.seed,
-            data_dir=args.data_dir,
-            cache_dir=args.cache_dir,
             progress=callback,
+            **settings,
         )
 
 

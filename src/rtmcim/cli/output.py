@@ -77,3 +77,19 @@ def console(stderr: bool = False) -> Console:
     if not c.is_terminal:
         c = Console(stderr=stderr, soft_wrap=False, width=200)
     return c
+
+
+def progress_bar(enabled: bool, *columns: Any, transient: bool = True) -> Any:
+    """A rich Progress on stderr with ``columns`` (default: description, bar, done/total) and the
+    time elapsed; shown only when ``enabled`` and stderr is a terminal."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    err = console(stderr=True)
+    cols = columns or (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    return Progress(
+        *cols,
+        TimeElapsedColumn(),
+        console=err,
+        transient=transient,
+        disable=not (enabled and err.is_terminal),
+    )

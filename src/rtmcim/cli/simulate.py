@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from rtmcim.cli.models import add_model_options, limited_test_set, resolve_model
-from rtmcim.cli.output import add_format_option, console, table, to_csv, to_json
+from rtmcim.cli.output import add_format_option, console, progress_bar, table, to_csv, to_json
 
 
 def add_parser(sub: Any) -> None:
@@ -33,14 +33,14 @@ def add_parser(sub: Any) -> None:
         metavar="KIND=RATE,...",
         help=(
             "inject faults: shift (position error per MU shift step), read / write (bit flip per "
-            "bit read / written), e.g. shift=1e-4,read=1e-6,write=1e-6"
+            "bit read / written), or any registered fault kind, e.g. shift=1e-4,read=1e-6"
         ),
     )
     p.add_argument(
         "--mitigation",
         default=None,
         help="none, position_check[:N] (marker check every N accesses), tmr_msb[:B] (triple the "
-        "B top weight bits), or both joined by '+'",
+        "B top weight bits), or any registered mitigation; several joined by '+', each once",
     )
     p.add_argument("--fault-seed", type=int, default=0, help="seed of the fault draws (default 0)")
     p.add_argument(
@@ -55,15 +55,11 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import numpy as np
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from rtmcim.engine.faults import FaultConfig, Mitigation, run_with_faults
+    from rtmcim.engine.faults import FaultConfig, Mitigation
+    from rtmcim.engine.run import dot_products_per_image
+    from rtmcim.engine.simulation import simulate
     from rtmcim.errors import ConfigError
-    from rtmcim.mapping import evaluate_workload, load_arch
-    from rtmcim.mapping.workload import workload_from_graph
-    from rtmcim.nn import run_reference
-    from rtmcim.tech import price
+    from rtmcim.mapping import load_arch
 
     if args.limit < 0:
         raise ConfigError(
@@ -73,91 +69,26 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("must be >= 1", key="--jobs", value=args.jobs, allowed="1, 2, ...")
     faults = FaultConfig.parse(args.faults or "")
     mitigation = Mitigation.parse(args.mitigation)
-    faulty = faults.any or mitigation.active
     arch = load_arch(args.arch)
     tm = resolve_model(args)
     xq, y = limited_test_set(args, tm)
-    g = tm.graph
-    ref = run_reference(g, xq, keep_activations=False)
-    work = workload_from_graph(g, tm.spec.name)
-    ev = evaluate_workload(work, arch)
-
-    err = console(stderr=True)
-    lanes_total = sum(lw.output_count for lw in work.compute_layers) * len(xq)
-    bar = Progress(
-        TextColumn("bit-exact dot products"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=args.no_progress or not err.is_terminal,
-    )
+    bar = progress_bar(not args.no_progress)
     with bar:
-        task = bar.add_task("engine", total=lanes_total)
-        done = [0]
-
-        def progress(rows: int) -> None:
-            done[0] += rows
-            bar.update(task, completed=done[0])
-
-        run = run_with_faults(
-            g, xq, arch, faults, mitigation, args.fault_seed, progress=progress, jobs=args.jobs
+        lanes = dot_products_per_image(tm.graph) * len(xq)
+        task = bar.add_task("bit-exact dot products", total=lanes)
+        sim = simulate(
+            tm.graph,
+            xq,
+            y,
+            arch,
+            faults,
+            mitigation,
+            args.fault_seed,
+            jobs=args.jobs,
+            progress=lambda done: bar.advance(task, done),
         )
-    res = run.result
-    agree = float(np.mean(res.predictions == ref.predictions)) if len(xq) else 1.0
-    exact = bool(np.array_equal(res.logits, ref.logits))
-    acc = float(np.mean(res.predictions == y)) if len(xq) else 0.0
-    rows: list[dict[str, Any]] = []
-    for lc in ev.layers:
-        if lc.kind == "pool":
-            continue
-        counted = res.tallies[lc.name]
-        analytic = lc.compute * len(xq)
-        for field in (
-            "lim_evals",
-            "cell_bit_reads",
-            "cell_bit_writes",
-            "cell_shift_steps",
-            "latch_updates",
-            "cmos_gate_ops",
-        ):
-            a, c = getattr(analytic, field), getattr(counted, field)
-            if a or c:
-                rows.append(
-                    {
-                        "layer": lc.name,
-                        "event": field,
-                        "counted": int(c),
-                        "analytical": int(a),
-                        "counted_over_analytical": c / a if a else float("nan"),
-                    }
-                )
-    summ = {
-        "model": tm.spec.name,
-        "dataset": tm.dataset,
-        "images": len(xq),
-        "arch": arch.config.name,
-        "multiplier": arch.compute.multiplier,
-        "adder": arch.compute.adder,
-        "accuracy_pct": 100 * acc,
-        "reference_accuracy_pct": 100 * float(np.mean(ref.predictions == y)) if len(xq) else 0.0,
-        "prediction_agreement_pct": 100 * agree,
-        "integers_identical": exact,
-    }
-    if faulty:
-        over = price(run.overhead.tally, arch.prices, leakage_mw=ev.leakage_mw)
-        summ.update(
-            {
-                "faults": str(faults),
-                "mitigation": mitigation.name,
-                "fault_seed": args.fault_seed,
-                **{f"fault_{k}": v for k, v in run.stats.as_dict().items() if k != "images"},
-                "mitigation_energy_overhead_pct": 100 * over.total_energy_pj / ev.total_energy_pj,
-                "mitigation_latency_overhead_pct": 100 * over.latency_ns / ev.latency_ns,
-                "mitigation_storage_overhead_pct": 100 * run.overhead.storage_fraction,
-            }
-        )
+    summ = {"model": tm.spec.name, "dataset": tm.dataset, **sim.summary()}
+    rows = sim.events()
     if args.format == "json":
         sys.stdout.write(to_json({"summary": summ, "events": rows}))
     elif args.format == "csv":
@@ -177,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
                 caption="Booth and LUT multipliers are costed at their worst case: counted <= analytical",
             )
         )
-    if not exact and not faulty:
+    if not sim.integers_identical and not sim.faulty:
         print(
             "rtmcim simulate: the engine's integers differ from the integer reference",
             file=sys.stderr,

@@ -64,10 +64,9 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # torch is heavy: imported here so that 'rtmcim --help' stays fast.
-    from rtmcim.cli.models import training_progress
-    from rtmcim.nn.train import save_trained, train_model
+    from rtmcim.cli.models import train
+    from rtmcim.nn.train import save_trained
 
-    bar, progress = training_progress(not args.no_progress)
     hyper: dict[str, Any] = {
         "batch_size": args.batch_size,
         "lr": args.lr,
@@ -76,20 +75,7 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.qat_epochs is not None:
         hyper["qat_epochs"] = args.qat_epochs
-    with bar:
-        tm = train_model(
-            args.model,
-            args.dataset,
-            args.wbits,
-            args.abits,
-            args.epochs,
-            args.seed,
-            data_dir=args.data_dir,
-            cache_dir=args.cache_dir,
-            use_cache=not args.no_cache,
-            progress=progress,
-            **hyper,
-        )
+    tm = train(args, use_cache=not args.no_cache, **hyper)
     folder = save_trained(tm, Path(args.out)) if args.out else tm.folder
     row = {**tm.summary(), "folder": str(folder) if folder else None}
     if args.format == "json":

@@ -22,6 +22,7 @@ from rtmcim.circuits.logic import FaultHook
 from rtmcim.circuits.mac import mac_term_major, operand_dtype
 from rtmcim.nn.intgraph import ConvLayer, FlattenLayer, IntGraph, LinearLayer, PoolLayer
 from rtmcim.nn.reference import pool, requantize
+from rtmcim.pool import process_pool
 from rtmcim.tally import Tally
 
 # Lanes per call of the MAC model: bounds memory (K planes x lanes/64 words each).
@@ -264,14 +265,10 @@ def _run_parallel(
     progress: Callable[[int], None] | None,
     jobs: int,
 ) -> EngineResult:
-    # spawn, not fork: the caller may hold torch's thread pools, which do not survive a fork
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
     parts = [p for p in np.array_split(h, min(jobs, len(h))) if len(p)]
     per_image = dot_products_per_image(graph)
-    with ProcessPoolExecutor(len(parts), mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(_run_part, graph, p, multiplier, adder) for p in parts]
+    with process_pool(len(parts)) as workers:
+        futures = [workers.submit(_run_part, graph, p, multiplier, adder) for p in parts]
         results = []
         for fut, part in zip(futures, parts, strict=True):
             results.append(fut.result())

@@ -14,25 +14,27 @@ seconds, the sweep milliseconds per point.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rtmcim.errors import RtmcimError
-from rtmcim.explore.objectives import point_metrics, violation
-from rtmcim.explore.space import FaultsConfig, SpaceConfig, build_arch, model_spec, reference_spec
-from rtmcim.mapping.arch import Arch, load_arch
+from rtmcim.explore.objectives import computed, point_metrics, violation
+from rtmcim.explore.space import FaultsConfig, SpaceConfig, model_spec, reference_spec
+from rtmcim.mapping.arch import Arch, build_arch, load_arch
 from rtmcim.mapping.batch import evaluate_points
-from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload, workload_from_graph
+from rtmcim.mapping.workload import Workload, workload_from_graph, workload_to_data
 from rtmcim.nn.data import Dataset, load_dataset
 from rtmcim.nn.intgraph import IntGraph
+
+if TYPE_CHECKING:
+    from rtmcim.nn.train import TrainedModel
 
 SUBSET_SEED = 12345  # fixed: the training subset is part of the data, not of the search
 
@@ -84,22 +86,6 @@ def training_data(name: str, data_dir: str | None, subset: int | None) -> Datase
     return Dataset(ds.info, ds.x_train[idx], ds.y_train[idx], ds.x_test, ds.y_test)
 
 
-def workload_to_data(work: Workload) -> list[dict[str, Any]]:
-    return [
-        {"type": "compute" if isinstance(lw, ComputeWork) else "pool", **dataclasses.asdict(lw)}
-        for lw in work.layers
-    ]
-
-
-def workload_from_data(name: str, data: list[dict[str, Any]]) -> Workload:
-    layers: list[ComputeWork | PoolWork] = []
-    for d in data:
-        d = dict(d)
-        kind = d.pop("type")
-        layers.append(ComputeWork(**d) if kind == "compute" else PoolWork(**d))
-    return Workload(name, tuple(layers))
-
-
 @functools.lru_cache(maxsize=8)
 def _hardware_archs(base: str, points_json: str) -> tuple[Arch, ...]:
     arch0 = load_arch(base)
@@ -134,6 +120,7 @@ def sweep(
             rec.update(feasible=False, reason=pc.error[i])
         else:
             rec.update(m)
+            rec.update(computed(m, space.objectives))
             why = violation(m, space.constraints)
             rec.update(feasible=not why, reason=why)
         out.append(rec)
@@ -174,6 +161,29 @@ def fault_figures(graph: IntGraph, ds: Dataset, arch: Arch, faults: FaultsConfig
     return out
 
 
+def _train(
+    task: CandidateTask, space: SpaceConfig, progress: Callable[[Any], None] | None
+) -> tuple[TrainedModel, Dataset]:
+    """The candidate trained (or from the cache) as the space says, and its data set."""
+    from rtmcim.nn.train import train_model
+
+    if task.params:
+        spec = model_spec(task.params)
+        wbits, abits = int(task.params["wbits"]), int(task.params["abits"])
+    else:
+        spec = reference_spec(space)
+        wbits, abits = space.reference.wbits, space.reference.abits
+    tr = space.training
+    ds = training_data(space.dataset, task.data_dir, tr.train_subset)
+    settings = {
+        "cache_dir": task.cache_dir,
+        "progress": progress,
+        "threads": task.threads,
+        **tr.model_dump(include={"qat_epochs", "batch_size", "lr", "qat_lr"}),
+    }
+    return train_model(spec, ds, wbits, abits, tr.epochs, task.seed, **settings), ds
+
+
 def evaluate_candidate(
     task: CandidateTask,
     train_progress: Callable[[Any], None] | None = None,
@@ -187,33 +197,10 @@ def evaluate_candidate(
     every point record, like ``accuracy``; ``extra`` holds it with the fault-free accuracy on
     the same images.
     """
-    from rtmcim.nn.train import train_model
-
     space = SpaceConfig.model_validate(task.space)
-    tr = space.training
-    if task.params:
-        spec = model_spec(task.params)
-        wbits, abits = int(task.params["wbits"]), int(task.params["abits"])
-    else:
-        spec = reference_spec(space)
-        wbits, abits = space.reference.wbits, space.reference.abits
-    ds = training_data(space.dataset, task.data_dir, tr.train_subset)
     t0 = time.perf_counter()
-    tm = train_model(
-        spec,
-        ds,
-        wbits,
-        abits,
-        tr.epochs,
-        task.seed,
-        cache_dir=task.cache_dir,
-        progress=train_progress,
-        qat_epochs=tr.qat_epochs,
-        batch_size=tr.batch_size,
-        lr=tr.lr,
-        qat_lr=tr.qat_lr,
-        threads=task.threads,
-    )
+    tm, ds = _train(task, space, train_progress)
+    spec, wbits, abits = tm.spec, tm.wbits, tm.abits
     t1 = time.perf_counter()
     work = workload_from_graph(tm.graph, spec.name)
     if task.params:

@@ -36,32 +36,27 @@ from rtmcim.errors import CapacityError, ConfigError
 from rtmcim.mapping.arch import Arch, arch_from_dict
 from rtmcim.mapping.layer_cost import evaluate_workload
 from rtmcim.mapping.workload import Workload, workload_from_spec
-from rtmcim.nn.spec import parse_spec
+from rtmcim.nn.spec import NetSpec, parse_spec
 from rtmcim.nn.zoo import zoo_spec
 
 DESIGNS = ("in_memory", "near_memory", "cmos_sram")
 DEFAULT_CAPACITIES_KIB = (64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384)
 
-# A wider VGG-style net (channels x4 of the zoo's vgg_small, fc 512), ~1.3 MB of 8-bit
-# weights: a model that needs megabytes, so the crossover spans small and large models.
-VGG_WIDE: dict[str, Any] = {
-    "name": "vgg_wide",
-    "batchnorm": True,
-    "conv": [
-        {"channels": 64, "kernel": 3, "padding": 1},
-        {"channels": 64, "kernel": 3, "padding": 1, "pool": "max"},
-        {"channels": 128, "kernel": 3, "padding": 1},
-        {"channels": 128, "kernel": 3, "padding": 1, "pool": "max"},
-        {"channels": 256, "kernel": 3, "padding": 1, "pool": "max"},
-    ],
-    "fc": [512],
-}
+
+def vgg_wide() -> NetSpec:
+    """The zoo's vgg_small with 4x the channels and an fc layer of 512: ~1.3 MB of 8-bit
+    weights, a model that needs megabytes, so the crossover spans small and large models."""
+    data = zoo_spec("vgg_small").model_dump(mode="json")
+    data["name"] = "vgg_wide"
+    for block in data["conv"]:
+        block["channels"] *= 4
+    data["fc"] = [{**fc, "units": 512} for fc in data["fc"]]
+    return parse_spec(data, "rtmcim.explore.crossover.vgg_wide")
 
 
 def default_workloads(bits: int = 8) -> list[Workload]:
     """Models of several sizes on 28x28 single-channel images, 10 classes, ``bits``-bit."""
-    specs = [zoo_spec("cnn_small"), zoo_spec("lenet5"), zoo_spec("vgg_small")]
-    specs.append(parse_spec(VGG_WIDE, "rtmcim.explore.crossover.VGG_WIDE"))
+    specs = [zoo_spec("cnn_small"), zoo_spec("lenet5"), zoo_spec("vgg_small"), vgg_wide()]
     return [workload_from_spec(s, (1, 28, 28), 10, bits, bits) for s in specs]
 
 
@@ -79,10 +74,10 @@ class CrossoverPoint:
     note: str  # '' when it runs, else why not
 
     def as_row(self) -> dict[str, Any]:
+        sizes = {"weights_KiB": self.weights_kib, "capacity_KiB": self.capacity_kib}
         return {
             "model": self.model,
-            "weights_KiB": self.weights_kib,
-            "capacity_KiB": self.capacity_kib,
+            **sizes,
             "design": self.design,
             "energy_uJ": self.energy_pj / 1e6,
             "latency_us": self.latency_ns / 1e3,

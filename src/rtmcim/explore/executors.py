@@ -10,12 +10,12 @@ batch size (``slots``), never on which executor ran the work or how fast.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from rtmcim.errors import ConfigError, RtmcimError
 from rtmcim.explore.candidate import CandidateResult, CandidateTask, evaluate_candidate
+from rtmcim.pool import process_pool
 
 Outcome = CandidateResult | RtmcimError
 
@@ -73,15 +73,13 @@ class InProcessExecutor:
 
 
 class ProcessExecutor:
-    """``jobs`` local worker processes (spawned: torch does not survive a fork well)."""
+    """``jobs`` local worker processes (:func:`rtmcim.pool.process_pool`: spawned)."""
 
     def __init__(self, jobs: int) -> None:
         if jobs < 1:
             raise ConfigError("must be at least 1", key="--jobs", value=jobs)
         self._jobs = jobs
-        self._pool = cf.ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("spawn")
-        )
+        self._pool = process_pool(jobs)
 
     @property
     def slots(self) -> int:

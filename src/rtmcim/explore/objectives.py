@@ -1,35 +1,116 @@
-"""Objectives and constraints of one design point (a trained model on one arch).
+"""Objectives and metrics of one design point (a trained model on one arch).
 
-Every figure is per inference and carries its unit in its name. The four core
-objectives are ``accuracy`` (max), ``energy`` (pJ, min), ``latency`` (ns, min)
-and ``area`` (µm², min); ``edp`` and ``tops_per_w`` are derived ones.
-``fault_accuracy`` (max) is the model's accuracy under the space's fault rates,
-measured once per model on the base arch, like ``accuracy`` the same on every
-hardware point of that model.
+Every figure is per inference and carries its unit in its name. An
+:class:`Objective` is one record in :data:`OBJECTIVES`: its direction, the
+column of a point record that holds it, its unit, how a plot labels and
+scales it, and where it comes from:
+
+* ``hardware`` objectives are figures of each hardware point: the four core
+  ones ``energy`` (pJ, min), ``latency`` (ns, min) and ``area`` (µm², min)
+  with ``accuracy``, and the derived ``edp`` and ``tops_per_w``; an objective
+  with ``compute`` derives its column from a point's :data:`METRICS`;
+* ``model``: ``accuracy`` (max), the model's own, the same on every hardware
+  point of that model;
+* ``faults``: ``fault_accuracy`` (max), the model's accuracy under the space's
+  fault rates, measured once per model on the base arch (a space needs a
+  ``faults`` section for it).
+
+Adding an objective is one ``OBJECTIVES.register(Objective(...))`` with a
+``compute``; a space may then list it under ``objectives:`` and the search,
+the Pareto front and the report take it as they take the built-ins.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from rtmcim.explore.space import OBJECTIVES, Constraints
 from rtmcim.mapping.batch import PointCosts
 from rtmcim.mapping.layer_cost import Evaluation
 from rtmcim.memory.costs import area_breakdown
+from rtmcim.registry import Registry
 
-# objective name -> column of a point record
-COLUMN = {
-    "accuracy": "accuracy",
-    "energy": "energy_pj",
-    "latency": "latency_ns",
-    "area": "area_um2",
-    "edp": "edp_pj_ns",
-    "tops_per_w": "tops_per_w",
-    "fault_accuracy": "fault_accuracy",
-}
+if TYPE_CHECKING:
+    from rtmcim.explore.space import Constraints
+
+Direction = Literal["maximize", "minimize"]
+
+
+@dataclass(frozen=True)
+class Objective:
+    """One objective of the search: see the module docstring."""
+
+    name: str
+    direction: Direction
+    column: str  # the column of a point record
+    label: str  # axis label, in plot units
+    description: str
+    unit: str = ""
+    scale: float = 1.0  # column value x scale = plotted value
+    log_axis: bool = False  # plotted as log10 (costs span decades)
+    compute: Callable[[Mapping[str, float]], float] | None = None  # from a point's METRICS
+    source: Literal["hardware", "model", "faults"] = "hardware"
+
+    @property
+    def maximize(self) -> bool:
+        return self.direction == "maximize"
+
+    @property
+    def per_model(self) -> bool:
+        """The same value on every hardware point of a model (no best-of-points figure)."""
+        return self.source != "hardware"
+
+
+def _cost(name: str, column: str, unit: str, label: str, scale: float, what: str) -> Objective:
+    """A cost to minimize, plotted on a log axis."""
+    return Objective(name, "minimize", column, label, what, unit, scale, log_axis=True)
+
+
+OBJECTIVES: Registry[Objective] = Registry(
+    "objective",
+    "objectives",
+    __name__,
+    (
+        Objective(
+            "accuracy",
+            "maximize",
+            "accuracy",
+            "accuracy",
+            "integer-graph test accuracy",
+            source="model",
+        ),
+        _cost("energy", "energy_pj", "pJ", "energy / inference (nJ)", 1e-3, "energy per inference"),
+        _cost(
+            "latency", "latency_ns", "ns", "latency / inference (µs)", 1e-3, "latency per inference"
+        ),
+        _cost("area", "area_um2", "um2", "area (mm²)", 1e-6, "accelerator area"),
+        _cost(
+            "edp", "edp_pj_ns", "pJ*ns", "EDP (nJ·µs)", 1e-6, "energy-delay product per inference"
+        ),
+        Objective(
+            "tops_per_w",
+            "maximize",
+            "tops_per_w",
+            "TOPS/W",
+            "energy efficiency (2 ops per MAC)",
+            unit="TOPS/W",
+        ),
+        Objective(
+            "fault_accuracy",
+            "maximize",
+            "fault_accuracy",
+            "accuracy under faults",
+            "integer-graph accuracy under the space's fault rates "
+            "(bit-exact engine, base arch, first N test images)",
+            source="faults",
+        ),
+    ),
+)
+CORE_OBJECTIVES = ("accuracy", "energy", "latency", "area")
 
 METRICS = (
     "energy_pj",
@@ -111,6 +192,16 @@ def point_metrics(pc: PointCosts) -> list[dict[str, float] | None]:
     return [None if err else {k: as_lists[k][i] for k in METRICS} for i, err in enumerate(pc.error)]
 
 
+def computed(metrics: Mapping[str, float], objectives: Sequence[str]) -> dict[str, float]:
+    """The columns of the ``objectives`` that derive theirs from a point's metrics."""
+    out = {}
+    for name in objectives:
+        o = OBJECTIVES[name]
+        if o.compute is not None:
+            out[o.column] = float(o.compute(metrics))
+    return out
+
+
 def violation(point: dict[str, Any], c: Constraints) -> str:
     """Why a point breaks a hardware constraint ('' when it does not)."""
     if c.area_budget_mm2 is not None and point["area_um2"] / 1e6 > c.area_budget_mm2:
@@ -120,12 +211,12 @@ def violation(point: dict[str, Any], c: Constraints) -> str:
     return ""
 
 
-def objective_values(point: dict[str, Any], objectives: tuple[str, ...]) -> list[float]:
-    return [float(point[COLUMN[o]]) for o in objectives]
+def objective_values(point: Mapping[str, Any], objectives: Sequence[str]) -> list[float]:
+    return [float(point[OBJECTIVES[o].column]) for o in objectives]
 
 
-def maximize_flags(objectives: tuple[str, ...]) -> list[bool]:
-    return [OBJECTIVES[o][0] == "maximize" for o in objectives]
+def maximize_flags(objectives: Sequence[str]) -> list[bool]:
+    return [OBJECTIVES[o].maximize for o in objectives]
 
 
 def best(values: list[float], maximize: bool) -> float:

@@ -55,32 +55,16 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from rtmcim import yamlio
-from rtmcim.config import Frozen, set_dotted, validate
+from rtmcim.config import Frozen, validate
 from rtmcim.errors import ConfigError, RtmcimError
-from rtmcim.mapping.arch import Arch, ArchConfig, load_arch
+from rtmcim.explore.objectives import CORE_OBJECTIVES, OBJECTIVES, Direction
+from rtmcim.mapping.arch import Arch, build_arch, load_arch
 from rtmcim.nn.spec import MAX_BITS, MIN_BITS, NetSpec, content_hash, parse_spec
 
 if TYPE_CHECKING:
     from rtmcim.engine.faults import FaultConfig, Mitigation
 
 SAMPLERS = ("nsga2", "random", "grid")
-
-# name -> (direction, unit, description)
-OBJECTIVES: dict[str, tuple[Literal["maximize", "minimize"], str, str]] = {
-    "accuracy": ("maximize", "", "integer-graph test accuracy"),
-    "energy": ("minimize", "pJ", "energy per inference"),
-    "latency": ("minimize", "ns", "latency per inference"),
-    "area": ("minimize", "um2", "accelerator area"),
-    "edp": ("minimize", "pJ*ns", "energy-delay product per inference"),
-    "tops_per_w": ("maximize", "TOPS/W", "energy efficiency (2 ops per MAC)"),
-    "fault_accuracy": (
-        "maximize",
-        "",
-        "integer-graph accuracy under the space's fault rates "
-        "(bit-exact engine, base arch, first N test images)",
-    ),
-}
-CORE_OBJECTIVES = ("accuracy", "energy", "latency", "area")
 
 # Dotted arch keys a sweep may set (the arch model's own fields).
 SWEEP_KEYS = (
@@ -249,8 +233,8 @@ class SpaceConfig(Frozen):
         return v
 
     @property
-    def directions(self) -> list[Literal["maximize", "minimize"]]:
-        return [OBJECTIVES[o][0] for o in self.objectives]
+    def directions(self) -> list[Direction]:
+        return [OBJECTIVES[o].direction for o in self.objectives]
 
     def canonical(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")
@@ -280,20 +264,6 @@ class Space:
         return build_arch(self.base_arch, overrides)
 
 
-def build_arch(base: Arch, overrides: dict[str, Any], source: str = "<sweep>") -> Arch:
-    """The base arch with dotted ``overrides`` applied; its technology object is shared."""
-    data = base.config.model_dump(mode="json")
-    if any(k.startswith("memory.mu_rows") or k.startswith("memory.mu_cols") for k in overrides):
-        data["memory"].pop("mus_per_subarray", None)
-    if "memory.mus_per_subarray" in overrides:
-        data["memory"].pop("mu_rows", None)
-        data["memory"].pop("mu_cols", None)
-    for k, v in overrides.items():
-        set_dotted(data, k, v)
-    cfg = validate(ArchConfig, data, source)
-    return Arch(cfg, base.tech, source)
-
-
 def _sweep_points(hw: HardwareSpace) -> list[dict[str, Any]]:
     keys = list(hw.sweep)
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*hw.sweep.values())]
@@ -305,22 +275,8 @@ def _check_sweep_values(base: Arch, hw: HardwareSpace, source: str) -> None:
     Cross-field rules (ports must divide domains, ...) are left to the
     combinations: a value is fine if some combination satisfies them.
     """
-    from rtmcim.circuits.mac import MAC_ADDERS, MAC_MULTIPLIERS
-
-    names: dict[str, list[str]] = {
-        "compute.multiplier": list(MAC_MULTIPLIERS),
-        "compute.adder": list(MAC_ADDERS),
-    }
     for key, vals in hw.sweep.items():
         for v in vals:
-            if key in names and v not in names[key]:
-                raise ConfigError(
-                    "not a MAC circuit",
-                    key=f"hardware.sweep.{key}",
-                    value=v,
-                    source=source,
-                    allowed=", ".join(names[key]),
-                )
             try:
                 build_arch(base, {key: v})
             except ConfigError as exc:
@@ -375,16 +331,17 @@ def space_from_dict(data: Any, source: str = "<dict>") -> Space:
 
 
 def _check_faults(cfg: SpaceConfig, source: str) -> None:
-    """Rates and mitigation parse; ``fault_accuracy`` needs a ``faults`` section."""
+    """Rates and mitigation parse; an objective measured under faults needs a ``faults`` section."""
     if cfg.faults is None:
-        if "fault_accuracy" in cfg.objectives:
-            raise ConfigError(
-                "the fault_accuracy objective needs a faults section",
-                key=f"objectives.{cfg.objectives.index('fault_accuracy')}",
-                value="fault_accuracy",
-                source=source,
-                hint="add e.g. 'faults: {rates: shift=1e-3}' to the space",
-            )
+        for i, name in enumerate(cfg.objectives):
+            if OBJECTIVES[name].source == "faults":
+                raise ConfigError(
+                    f"the {name} objective needs a faults section",
+                    key=f"objectives.{i}",
+                    value=name,
+                    source=source,
+                    hint="add e.g. 'faults: {rates: shift=1e-3}' to the space",
+                )
         return
     try:
         cfg.faults.fault_config()
@@ -435,6 +392,6 @@ def shipped_spaces() -> list[str]:
 def load_space(name_or_path: str | Path) -> Space:
     """A shipped space by name (``default``, ``quick``) or a space YAML file."""
     data, source, _ = yamlio.load_named(
-        "rtmcim", "configs/spaces", name_or_path, "space", "no such search space", "SPACE"
+        "rtmcim", "configs/spaces", name_or_path, "search space", "SPACE"
     )
     return space_from_dict(data, source)

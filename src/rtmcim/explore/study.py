@@ -23,7 +23,6 @@ to a completed trial reuses that trial's results instead of running twice.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import time
@@ -32,10 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rtmcim import atomic
 from rtmcim.errors import ConfigError, RtmcimError
 from rtmcim.explore.candidate import CandidateResult, CandidateTask
 from rtmcim.explore.executors import Executor
-from rtmcim.explore.objectives import COLUMN, best, maximize_flags
+from rtmcim.explore.objectives import OBJECTIVES, best
 from rtmcim.explore.space import Space, model_grid_size
 from rtmcim.nn.spec import content_hash
 
@@ -132,10 +132,9 @@ def trial_values(space: Space, res: CandidateResult) -> list[float] | None:
     pts = res.feasible_points or [p for p in res.points if "energy_pj" in p]
     if not pts:
         return None
-    out = []
-    for o, mx in zip(objs, maximize_flags(objs), strict=True):
-        out.append(best([float(p[COLUMN[o]]) for p in pts], mx))
-    return out
+    return [
+        best([float(p[OBJECTIVES[o].column]) for p in pts], OBJECTIVES[o].maximize) for o in objs
+    ]
 
 
 def constraint_values(space: Space, res: CandidateResult) -> dict[str, float]:
@@ -154,25 +153,8 @@ def write_result(out_dir: Path, res: CandidateResult, name: str) -> None:
     meta = {k: v for k, v in res.__dict__.items() if k != "points"}
     meta["points"] = len(res.points)
     meta["feasible"] = len(res.feasible_points)
-    _atomic_text(d / f"{name}.json", json.dumps(meta, indent=1, sort_keys=True) + "\n")
-    cols: list[str] = []
-    for p in res.points:
-        for k in p:
-            if k not in cols:
-                cols.append(k)
-    tmp = d / f".{name}-points.csv.tmp"
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
-        w.writeheader()
-        for p in res.points:
-            w.writerow(p)
-    tmp.replace(d / f"{name}-points.csv")
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    atomic.write_text(d / f"{name}.json", json.dumps(meta, indent=1, sort_keys=True) + "\n")
+    atomic.write_csv(d / f"{name}-points.csv", res.points)
 
 
 def trial_file(number: int) -> str:
@@ -247,8 +229,6 @@ def run_study(
     ``threads`` is the torch thread count of each training (part of the model
     cache key): give the same value to reproduce a study on another executor.
     """
-    from optuna.trial import TrialState
-
     t_start = time.perf_counter()
     out = Path(out_dir)
     name = study_name(space, seed)
@@ -256,120 +236,166 @@ def run_study(
     out.mkdir(parents=True, exist_ok=True)
     url = storage or default_storage(out)
     study = open_study(space, url, seed)
-    cfg = space.config
-    total = budget if budget is not None else cfg.budget
+    total = budget if budget is not None else space.config.budget
     if total < 1:
         raise ConfigError("must be at least 1", key="--budget", value=total)
     # the budget counts distinct models: never more than the model half holds
-    total = min(total, model_grid_size(cfg.model))
+    total = min(total, model_grid_size(space.config.model))
     _write_study_json(out, space, url, name, seed, total)
     _recover(study, out)
+    shared = {"seed": seed, "cache_dir": cache_dir, "data_dir": data_dir, "threads": threads}
+    loop = _Loop(space, out, study, executor, total, shared, progress)
+    loop.emit("start", f"{len(space.hw_points)} hardware points per model; {executor.describe()}")
+    loop.run()
+    complete, failed, _ = _finished(study)
+    loop.emit("done")
+    return StudyRun(
+        out, study.study_name, url, complete, failed, loop.new, time.perf_counter() - t_start
+    )
 
-    def emit(kind: str, msg: str = "", number: int = -1) -> None:
-        if progress is not None:
-            c, f, _ = _finished(study)
-            progress(StudyEvent(kind, c + f, total, msg, number))
 
-    def task(number: int, params: dict[str, Any]) -> CandidateTask:
-        return CandidateTask(
-            number=number,
-            params=params,
-            space=cfg.canonical(),
-            hw_points=space.hw_points,
-            seed=seed,
-            cache_dir=cache_dir,
-            data_dir=data_dir,
-            threads=threads,
-        )
+class _Loop:
+    """One run of a study: ask the optimizer for a batch, evaluate it, tell the results."""
 
-    emit("start", f"{len(space.hw_points)} hardware points per model; {executor.describe()}")
-    ref_file = out / "reference.json"
-    need_reference = not (ref_file.exists() and (out / "trials" / "reference.json").exists())
-    new = 0
-    reused_in_a_row = 0
-    while True:
-        complete, failed, by_params = _finished(study)
-        remaining = total - complete - failed
-        if remaining <= 0 or reused_in_a_row > MAX_REPEATS:
-            break
+    def __init__(
+        self,
+        space: Space,
+        out: Path,
+        study: Any,
+        executor: Executor,
+        total: int,
+        shared: dict[str, Any],
+        progress: Callable[[StudyEvent], None] | None,
+    ) -> None:
+        self.space, self.out, self.study, self.executor = space, out, study, executor
+        self.total, self.shared, self.progress = total, shared, progress
+        done = (out / "reference.json").exists() and (out / "trials" / "reference.json").exists()
+        self.need_reference = not done
+        self.new = 0  # trials evaluated in this run
+        self.reused_in_a_row = 0
+
+    def emit(self, kind: str, msg: str = "", number: int = -1) -> None:
+        if self.progress is not None:
+            c, f, _ = _finished(self.study)
+            self.progress(StudyEvent(kind, c + f, self.total, msg, number))
+
+    def task(self, number: int, params: dict[str, Any]) -> CandidateTask:
+        cfg = self.space.config
+        return CandidateTask(number, params, cfg.canonical(), self.space.hw_points, **self.shared)
+
+    def run(self) -> None:
+        while True:
+            complete, failed, by_params = _finished(self.study)
+            remaining = self.total - complete - failed
+            if remaining <= 0 or self.reused_in_a_row > MAX_REPEATS:
+                return
+            batch, twins = self._ask(min(self.executor.slots, remaining), by_params)
+            if not batch:
+                continue
+            self._evaluate(batch)
+            if twins:  # proposals repeating one earlier in the batch: now evaluated
+                _, _, by_params = _finished(self.study)
+                for trial, key in twins:
+                    _reuse(self.study, trial, by_params[key])
+                    self.emit(
+                        "reused", f"trial {trial.number} = trial {by_params[key]} (same model)"
+                    )
+
+    def _ask(
+        self, n: int, by_params: dict[str, int]
+    ) -> tuple[list[tuple[Any, dict[str, Any]]], list[tuple[Any, str]]]:
+        """Up to ``n`` new models to evaluate, and the proposals that repeat one of them; a
+        proposal of a model evaluated before reuses its results at once."""
         batch: list[tuple[Any, dict[str, Any]]] = []
-        twins: list[tuple[Any, str]] = []  # proposals repeating one earlier in this batch
+        twins: list[tuple[Any, str]] = []
         in_batch: set[str] = set()
-        for _ in range(min(executor.slots, remaining)):
-            trial = study.ask()
-            params = suggest(trial, space)
+        for _ in range(n):
+            trial = self.study.ask()
+            params = suggest(trial, self.space)
             key = _params_key(params)
             prev = by_params.get(key)
             if prev is not None:
-                _reuse(study, trial, prev)
-                emit("reused", f"trial {trial.number} = trial {prev} (same model)", trial.number)
-                reused_in_a_row += 1
-                continue
-            if key in in_batch:
+                _reuse(self.study, trial, prev)
+                self.emit(
+                    "reused", f"trial {trial.number} = trial {prev} (same model)", trial.number
+                )
+                self.reused_in_a_row += 1
+            elif key in in_batch:
                 twins.append((trial, key))
-                continue
-            reused_in_a_row = 0
-            in_batch.add(key)
-            batch.append((trial, params))
-        if not batch:
-            continue
-        tasks = [task(t.number, p) for t, p in batch]
-        if need_reference:
-            tasks.append(task(-1, {}))
-        emit("submitted", ", ".join(f"#{t.number}" for t, _ in batch))
+            else:
+                self.reused_in_a_row = 0
+                in_batch.add(key)
+                batch.append((trial, params))
+        return batch, twins
+
+    def _evaluate(self, batch: list[tuple[Any, dict[str, Any]]]) -> None:
+        """Run the batch (and the reference design, the first time) and tell every trial."""
+        tasks = [self.task(t.number, p) for t, p in batch]
+        if self.need_reference:
+            tasks.append(self.task(-1, {}))
+        self.emit("submitted", ", ".join(f"#{t.number}" for t, _ in batch))
         results: dict[int, Any] = {}
-        for i, res in executor.run(tasks):
+        for i, res in self.executor.run(tasks):
             results[i] = res
             if i == len(batch):  # the reference design
-                if isinstance(res, RtmcimError):
-                    raise res
-                write_result(out, res, "reference")
-                _atomic_text(out / "reference.json", json.dumps({"file": "trials/reference.json"}))
-                need_reference = False
-                emit("reference", f"reference accuracy {res.accuracy:.4f}")
-        for i, (trial, _params) in enumerate(batch):
-            res = results[i]
-            if isinstance(res, RtmcimError):
-                trial.set_user_attr(FAILED_REASON, str(res))
-                study.tell(trial, state=TrialState.FAIL)
-                emit("trial", f"#{trial.number} failed: {res}", trial.number)
-                continue
-            write_result(out, res, trial_file(trial.number))
-            values = trial_values(space, res)
-            trial.set_user_attr("accuracy", res.accuracy)
-            trial.set_user_attr("model_key", res.model_key)
-            trial.set_user_attr("model", res.spec["name"])
-            trial.set_user_attr("points", len(res.points))
-            trial.set_user_attr("feasible", len(res.feasible_points))
-            if "fault_accuracy" in res.extra:
-                trial.set_user_attr("fault_accuracy", res.extra["fault_accuracy"])
-            _set_constraints(trial, constraint_values(space, res))
-            if values is None or any(not math.isfinite(v) for v in values):
-                why = "no hardware point can hold the model"
-                if values is not None and "fault_reason" in res.extra:
-                    why = f"no fault_accuracy on the base arch: {res.extra['fault_reason']}"
-                trial.set_user_attr(FAILED_REASON, why)
-                study.tell(trial, state=TrialState.FAIL)
-            else:
-                study.tell(trial, values)
-            new += 1
-            emit(
-                "trial",
-                f"#{trial.number} {res.spec['name']} W{res.wbits}A{res.abits} "
-                f"acc {res.accuracy:.3f}{_fault_txt(res)}, "
-                f"{len(res.feasible_points)}/{len(res.points)} feasible, "
-                f"train {res.train_s:.1f}s sweep {res.sweep_s:.1f}s",
-                trial.number,
-            )
-        if twins:
-            _, _, by_params = _finished(study)
-            for trial, key in twins:
-                _reuse(study, trial, by_params[key])
-                emit("reused", f"trial {trial.number} = trial {by_params[key]} (same model)")
-    complete, failed, _ = _finished(study)
-    emit("done")
-    return StudyRun(
-        out, study.study_name, url, complete, failed, new, time.perf_counter() - t_start
+                self._keep_reference(res)
+        for i, (trial, _) in enumerate(batch):
+            self._tell(trial, results[i])
+
+    def _keep_reference(self, res: CandidateResult | RtmcimError) -> None:
+        if isinstance(res, RtmcimError):
+            raise res
+        write_result(self.out, res, "reference")
+        atomic.write_text(
+            self.out / "reference.json", json.dumps({"file": "trials/reference.json"})
+        )
+        self.need_reference = False
+        self.emit("reference", f"reference accuracy {res.accuracy:.4f}")
+
+    def _tell(self, trial: Any, res: CandidateResult | RtmcimError) -> None:
+        from optuna.trial import TrialState
+
+        if isinstance(res, RtmcimError):
+            trial.set_user_attr(FAILED_REASON, str(res))
+            self.study.tell(trial, state=TrialState.FAIL)
+            self.emit("trial", f"#{trial.number} failed: {res}", trial.number)
+            return
+        write_result(self.out, res, trial_file(trial.number))
+        values = trial_values(self.space, res)
+        for k, v in _trial_attrs(res).items():
+            trial.set_user_attr(k, v)
+        _set_constraints(trial, constraint_values(self.space, res))
+        if values is None or any(not math.isfinite(v) for v in values):
+            why = "no hardware point can hold the model"
+            if values is not None and "fault_reason" in res.extra:
+                why = f"no fault_accuracy on the base arch: {res.extra['fault_reason']}"
+            trial.set_user_attr(FAILED_REASON, why)
+            self.study.tell(trial, state=TrialState.FAIL)
+        else:
+            self.study.tell(trial, values)
+        self.new += 1
+        self.emit("trial", _trial_txt(trial.number, res), trial.number)
+
+
+def _trial_attrs(res: CandidateResult) -> dict[str, Any]:
+    """What a trial keeps of its evaluation in the study storage."""
+    attrs = {
+        "accuracy": res.accuracy,
+        "model_key": res.model_key,
+        "model": res.spec["name"],
+        "points": len(res.points),
+        "feasible": len(res.feasible_points),
+    }
+    if "fault_accuracy" in res.extra:
+        attrs["fault_accuracy"] = res.extra["fault_accuracy"]
+    return attrs
+
+
+def _trial_txt(number: int, res: CandidateResult) -> str:
+    return (
+        f"#{number} {res.spec['name']} W{res.wbits}A{res.abits} acc {res.accuracy:.3f}"
+        f"{_fault_txt(res)}, {len(res.feasible_points)}/{len(res.points)} feasible, "
+        f"train {res.train_s:.1f}s sweep {res.sweep_s:.1f}s"
     )
 
 
@@ -430,4 +456,4 @@ def _write_study_json(out: Path, space: Space, url: str, name: str, seed: int, b
         "hw_points": len(space.hw_points),
         "hw_rejected": space.hw_rejected,
     }
-    _atomic_text(out / "study.json", json.dumps(data, indent=1, sort_keys=True) + "\n")
+    atomic.write_text(out / "study.json", json.dumps(data, indent=1, sort_keys=True) + "\n")

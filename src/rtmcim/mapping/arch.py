@@ -33,8 +33,8 @@ from typing import Any, Literal, Self
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from rtmcim import yamlio
-from rtmcim.config import Frozen, validate
-from rtmcim.errors import ConfigError
+from rtmcim.circuits.mac import check_mac_cells
+from rtmcim.config import Frozen, set_dotted, validate
 from rtmcim.memory.address_map import AddressMap, check_covers
 from rtmcim.memory.organization import Organization
 from rtmcim.memory.pricing import prices_for
@@ -108,6 +108,7 @@ class Arch:
 
     def __post_init__(self) -> None:
         o, c = self.config.memory, self.config.compute
+        check_mac_cells(c.multiplier, c.adder, prefix="compute.", source=self.source)
         units = {"mu": o.mus, "subarray": o.subarrays, "bank": o.banks}[c.pe_placement]
         pes = units * c.pes_per_unit
         mus_per_pe = o.mus // pes
@@ -142,25 +143,9 @@ def arch_names() -> list[str]:
     return yamlio.shipped_names("rtmcim", "configs/arch")
 
 
-def _check_circuits(cfg: ArchConfig, source: str) -> None:
-    from rtmcim.circuits.mac import MAC_ADDERS, MAC_MULTIPLIERS
-
-    for key, allowed in (("multiplier", MAC_MULTIPLIERS), ("adder", MAC_ADDERS)):
-        name = getattr(cfg.compute, key)
-        if name not in allowed:
-            raise ConfigError(
-                f"not a MAC {key}",
-                key=f"compute.{key}",
-                value=name,
-                source=source,
-                allowed=", ".join(allowed),
-            )
-
-
 def arch_from_dict(data: Any, source: str = "<dict>", base: Path | None = None) -> Arch:
     """Validate and build an arch from parsed data (notebooks, sweeps)."""
     cfg = validate(ArchConfig, data, source)
-    _check_circuits(cfg, source)
     tech_ref: str | Path = cfg.tech
     if (
         base is not None
@@ -173,9 +158,22 @@ def arch_from_dict(data: Any, source: str = "<dict>", base: Path | None = None) 
     return Arch(cfg, load_tech(tech_ref, cfg.tech_overrides or None), source)
 
 
+def build_arch(base: Arch, overrides: dict[str, Any], source: str = "<sweep>") -> Arch:
+    """The base arch with dotted ``overrides`` applied (``{"memory.mu.ports": 4}``); its
+    technology object is shared. Setting ``memory.mu_rows``/``mu_cols`` drops the base's
+    ``mus_per_subarray`` and the other way round."""
+    data = base.config.model_dump(mode="json")
+    if any(k.startswith("memory.mu_rows") or k.startswith("memory.mu_cols") for k in overrides):
+        data["memory"].pop("mus_per_subarray", None)
+    if "memory.mus_per_subarray" in overrides:
+        data["memory"].pop("mu_rows", None)
+        data["memory"].pop("mu_cols", None)
+    for k, v in overrides.items():
+        set_dotted(data, k, v)
+    return Arch(validate(ArchConfig, data, source), base.tech, source)
+
+
 def load_arch(name_or_path: str | Path = "default") -> Arch:
     """A shipped arch by name (``default``, ...) or an arch YAML file."""
-    data, source, path = yamlio.load_named(
-        "rtmcim", "configs/arch", name_or_path, "arch", "unknown arch", "--arch"
-    )
+    data, source, path = yamlio.load_named("rtmcim", "configs/arch", name_or_path, "arch", "--arch")
     return arch_from_dict(data, source, path.parent if path is not None else None)

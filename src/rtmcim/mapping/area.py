@@ -20,8 +20,7 @@ from rtmcim.mapping import cmos_ops
 from rtmcim.mapping.arch import Arch
 from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload
 from rtmcim.memory.costs import AreaBreakdown, area_breakdown, leakage_mw, logic_leakage_mw
-
-MULT_BITS = 16
+from rtmcim.nn.intgraph import MULT_BITS
 
 
 def _widest(work: Workload) -> tuple[int, int, int, int]:

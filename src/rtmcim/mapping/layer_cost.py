@@ -50,10 +50,9 @@ from rtmcim.mapping.place import LayerPlacement, Placement, place
 from rtmcim.mapping.stream import pe_outputs, workload_stream_steps
 from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload
 from rtmcim.memory.costs import htree_mm
+from rtmcim.nn.intgraph import MULT_BITS  # requantization multiplier width
 from rtmcim.tally import Tally
 from rtmcim.tech import latency_ns, price
-
-MULT_BITS = 16  # requantization multiplier width (rtmcim.nn.intgraph.MULT_BITS)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@
 totals and the same definitions (2 operations per MAC; pJ/ns = mW), so they
 can be put side by side and divided. A user supplies ``layers`` (each with
 ``macs``, ``latency_ns``, ``energy_pj`` by class and ``tally``) and
-``area_um2`` (by component).
+``area_um2`` (by component). :func:`ratios` is the one way two designs'
+figures are divided.
 """
 
 from __future__ import annotations
@@ -16,6 +17,35 @@ from typing import Protocol
 
 from rtmcim.tally import Tally
 from rtmcim.tech import ENERGY_CLASSES
+
+# figure name -> its key in :meth:`PerInference.totals` and in a design point's record
+FIGURES = {
+    "energy": "energy_pj",
+    "latency": "latency_ns",
+    "area": "area_um2",
+    "leakage": "leakage_mw",
+    "inferences_per_s": "inferences_per_s",
+    "tops_per_w": "tops_per_w",
+    "gops_per_mm2": "gops_per_mm2",
+}
+HEADLINE = ("energy", "latency", "area")
+
+
+def ratios(
+    numerator: Mapping[str, float],
+    denominator: Mapping[str, float],
+    names: Sequence[str] = HEADLINE,
+) -> dict[str, float]:
+    """``numerator / denominator`` of each figure in ``names`` (inf where the denominator is 0).
+
+    Both are records keyed as :data:`FIGURES` (``energy_pj``, ...): a design
+    point, or :meth:`PerInference.figures`.
+    """
+    out = {}
+    for name in names:
+        key = FIGURES[name]
+        out[name] = numerator[key] / denominator[key] if denominator[key] else math.inf
+    return out
 
 
 class _Layer(Protocol):
@@ -34,6 +64,7 @@ class PerInference:
 
     layers: Sequence[_Layer]
     area_um2: Mapping[str, float]
+    leakage_mw: float
 
     @property
     def macs(self) -> int:
@@ -41,6 +72,7 @@ class PerInference:
 
     @property
     def latency_ns(self) -> float:
+        """Layers run one after another."""
         return sum(lay.latency_ns for lay in self.layers)
 
     @property
@@ -77,6 +109,11 @@ class PerInference:
     def gops_per_mm2(self) -> float:
         gops = 2 * self.macs / self.latency_ns if self.latency_ns else math.inf  # ops/ns = Gops/s
         return gops / (self.total_area_um2 / 1e6)
+
+    def totals(self) -> dict[str, float]:
+        """The totals and derived metrics, keyed as :data:`FIGURES`."""
+        attribute = {"energy_pj": "total_energy_pj", "area_um2": "total_area_um2"}
+        return {key: getattr(self, attribute.get(key, key)) for key in FIGURES.values()}
 
     @property
     def peak_power_mw(self) -> float:

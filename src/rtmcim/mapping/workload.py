@@ -9,12 +9,19 @@ image); a :class:`PoolWork` a pooling layer that runs in CMOS periphery.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from rtmcim.nn.intgraph import ConvLayer, IntGraph, LinearLayer, PoolLayer
 from rtmcim.nn.spec import ConvBlock, NetSpec, check_shapes
+
+
+def out_size(size: int, kernel: int, stride: int, padding: int = 0) -> int:
+    """Output rows (or columns) of a window of ``kernel`` sliding by ``stride`` over ``size``
+    rows padded by ``padding`` on each side."""
+    return (size + 2 * padding - kernel) // stride + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +45,11 @@ class ComputeWork:
 
     @property
     def out_h(self) -> int:
-        return (self.in_h + 2 * self.padding - self.kernel_h) // self.stride + 1
+        return out_size(self.in_h, self.kernel_h, self.stride, self.padding)
 
     @property
     def out_w(self) -> int:
-        return (self.in_w + 2 * self.padding - self.kernel_w) // self.stride + 1
+        return out_size(self.in_w, self.kernel_w, self.stride, self.padding)
 
     @property
     def reduction(self) -> int:
@@ -56,6 +63,7 @@ class ComputeWork:
 
     @property
     def macs(self) -> int:
+        """Multiply-accumulates: every output is one K-term dot product."""
         return self.out_channels * self.positions * self.reduction
 
     @property
@@ -64,6 +72,7 @@ class ComputeWork:
 
     @property
     def weight_bits(self) -> int:
+        """Bits of the layer's weights as stored."""
         return self.weight_count * self.wbits
 
     @property
@@ -72,6 +81,7 @@ class ComputeWork:
 
     @property
     def output_count(self) -> int:
+        """Outputs (dot products) before any pooling."""
         return self.out_channels * self.positions
 
     @property
@@ -100,18 +110,20 @@ class PoolWork:
 
     @property
     def out_h(self) -> int:
-        return (self.in_h - self.kernel) // self.stride + 1
+        return out_size(self.in_h, self.kernel, self.stride)
 
     @property
     def out_w(self) -> int:
-        return (self.in_w - self.kernel) // self.stride + 1
+        return out_size(self.in_w, self.kernel, self.stride)
 
     @property
     def output_count(self) -> int:
+        """Pooled outputs, every channel."""
         return self.channels * self.out_h * self.out_w
 
     @property
     def input_count(self) -> int:
+        """Inputs pooled, every channel."""
         return self.channels * self.in_h * self.in_w
 
     @property
@@ -144,10 +156,12 @@ class Workload:
 
     @property
     def macs(self) -> int:
+        """Multiply-accumulates of one inference."""
         return sum(lw.macs for lw in self.compute_layers)
 
     @property
     def weight_bits(self) -> int:
+        """Bits of every weight of the model."""
         return sum(lw.weight_bits for lw in self.compute_layers)
 
 
@@ -259,3 +273,21 @@ def workload_from_spec(
             )  # fmt: skip
         in_bits = out_bits or in_bits
     return Workload(name or spec.name, tuple(layers))
+
+
+def workload_to_data(work: Workload) -> list[dict[str, Any]]:
+    """Plain data (JSON) of a workload's layers: what a results folder keeps of a model."""
+    return [
+        {"type": "compute" if isinstance(lw, ComputeWork) else "pool", **dataclasses.asdict(lw)}
+        for lw in work.layers
+    ]
+
+
+def workload_from_data(name: str, data: list[dict[str, Any]]) -> Workload:
+    """The workload :func:`workload_to_data` wrote."""
+    layers: list[ComputeWork | PoolWork] = []
+    for d in data:
+        d = dict(d)
+        kind = d.pop("type")
+        layers.append(ComputeWork(**d) if kind == "compute" else PoolWork(**d))
+    return Workload(name, tuple(layers))

@@ -45,7 +45,7 @@ from typing import Literal, get_args
 import numpy as np
 import numpy.typing as npt
 
-from rtmcim.errors import ConfigError
+from rtmcim.errors import ConfigError, unknown
 
 PortPolicy = Literal["static", "nearest"]
 UpdatePolicy = Literal["lazy", "eager"]
@@ -77,19 +77,9 @@ def check_geometry(domains: int, ports: int) -> int:
 
 def _check_policies(port_policy: str, update_policy: str) -> None:
     if port_policy not in PORT_POLICIES:
-        raise ConfigError(
-            "unknown port policy",
-            key="port_policy",
-            value=port_policy,
-            allowed=", ".join(PORT_POLICIES),
-        )
+        raise unknown("port policy", port_policy, PORT_POLICIES, key="port_policy")
     if update_policy not in UPDATE_POLICIES:
-        raise ConfigError(
-            "unknown update policy",
-            key="update_policy",
-            value=update_policy,
-            allowed=", ".join(UPDATE_POLICIES),
-        )
+        raise unknown("update policy", update_policy, UPDATE_POLICIES, key="update_policy")
 
 
 def overhead_domains(domains: int, ports: int, port_policy: PortPolicy = "static") -> int:

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rtmcim.errors import DataError
+from rtmcim.errors import DataError, unknown
 
 if TYPE_CHECKING:
     import torch
@@ -144,11 +144,13 @@ def load_dataset(
         src = str(folder)
         ds_name = name
     else:
-        raise DataError(
-            "unknown data set",
+        raise unknown(
+            "data set",
+            name,
+            BUILTIN,
             key="dataset",
-            value=name,
-            allowed=", ".join(BUILTIN) + " or a path to an .npz file",
+            alternative="a path to an .npz file",
+            error=DataError,
         )
     x_train = _to_float_images(ds_name, x_tr, src)
     x_test = _to_float_images(ds_name, x_te, src)
@@ -234,18 +236,13 @@ def _load_cifar(folder: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
             data = np.asarray(d[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
             labels = np.asarray(d[b"labels"])
         except FileNotFoundError as exc:
-            raise DataError(
-                f"data set 'cifar10' is missing {fname}",
-                source=str(folder),
-                hint=_INSTALL["cifar10"],
-            ) from exc
+            raise unreadable(f"is missing {fname}", folder) from exc
         except Exception as exc:
-            raise DataError(
-                f"data set 'cifar10': cannot read batch ({exc.__class__.__name__})",
-                source=str(path),
-                hint=_INSTALL["cifar10"],
-            ) from exc
+            raise unreadable(f"cannot read a batch ({exc.__class__.__name__})", path) from exc
         return data, labels
+
+    def unreadable(what: str, where: Path) -> DataError:
+        return DataError(f"data set 'cifar10' {what}", source=str(where), hint=_INSTALL["cifar10"])
 
     parts = [batch(f"data_batch_{i}") for i in range(1, 6)]
     x_te, y_te = batch("test_batch")

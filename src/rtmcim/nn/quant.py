@@ -23,7 +23,7 @@ so the network that is fine-tuned is the network that is exported.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -140,15 +140,9 @@ class QLayer(nn.Module):
         act_scale: ActScale = "learned",
     ) -> None:
         super().__init__()
-        self.kind = kind
-        self.name = name
-        self.stride = stride
-        self.padding = padding
-        self.pool = pool
-        self.pool_size = pool_size
-        self.wbits = wbits
-        self.abits = abits
-        self.per_channel = per_channel
+        self.kind, self.name, self.per_channel = kind, name, per_channel
+        self.stride, self.padding, self.pool, self.pool_size = stride, padding, pool, pool_size
+        self.wbits, self.abits = wbits, abits
         self.op: nn.Conv2d | nn.Linear = (
             nn.Conv2d(in_ch, out_ch, kernel, stride=stride, padding=padding)
             if kind == "conv"
@@ -214,15 +208,12 @@ class QNet(nn.Module):
     ) -> None:
         super().__init__()
         check_bits(wbits, abits)
-        self.spec = spec
-        self.in_shape = in_shape
-        self.classes = classes
-        self.wbits = wbits
-        self.abits = abits
-        self.quantized = False
-        self.folded = False
+        self.spec, self.in_shape, self.classes = spec, in_shape, classes
+        self.wbits, self.abits = wbits, abits
+        self.quantized = self.folded = False
         self.shapes = check_shapes(spec, in_shape, classes)
         layers: list[QLayer] = []
+        geometry = {"kernel", "stride", "padding", "pool", "pool_size"}
         for i, (b, sh) in enumerate(zip(spec.conv, self.shapes, strict=False)):
             layers.append(
                 QLayer(
@@ -230,11 +221,7 @@ class QNet(nn.Module):
                     f"conv{i}",
                     sh.in_shape[0],
                     b.channels,
-                    kernel=b.kernel,
-                    stride=b.stride,
-                    padding=b.padding,
-                    pool=b.pool,
-                    pool_size=b.pool_size,
+                    **b.model_dump(include=geometry),
                     batchnorm=spec.batchnorm,
                     wbits=b.wbits or wbits,
                     abits=b.abits or abits,
@@ -346,54 +333,35 @@ def export_intgraph(net: QNet, meta: dict[str, object] | None = None) -> IntGrap
             if ql.act is not None and out_bits is not None:
                 out_scale = float(ql.act.scale())
                 requant = make_requant(acc_scale / out_scale, out_bits, relu=True)
+            # what a convolution and a fully connected layer both carry
+            common: dict[str, Any] = {
+                "name": ql.name,
+                "weight": wint,
+                "bias": bias,
+                "wbits": ql.wbits,
+                "in_bits": in_bits,
+                "requant": requant,
+                "in_shape": shape,
+                "weight_scale": sw_out,
+                "in_scale": float(s_in32),
+                "out_scale": out_scale,
+            }
             if ql.kind == "conv":
                 oc, oh, ow = sh.out_shape
-                layers.append(
-                    ConvLayer(
-                        name=ql.name,
-                        weight=wint,
-                        bias=bias,
-                        stride=ql.stride,
-                        padding=ql.padding,
-                        wbits=ql.wbits,
-                        in_bits=in_bits,
-                        requant=requant,
-                        in_shape=shape,
-                        out_shape=(oc, oh, ow),
-                        weight_scale=sw_out,
-                        in_scale=float(s_in32),
-                        out_scale=out_scale,
-                    )
+                conv = ConvLayer(
+                    **common, stride=ql.stride, padding=ql.padding, out_shape=(oc, oh, ow)
                 )
+                layers.append(conv)
                 shape = (oc, oh, ow)
                 if ql.pool != "none":
                     ph, pw = sh.pooled_shape[1:]
+                    pooled = (oc, ph, pw)
                     layers.append(
-                        PoolLayer(
-                            name=f"{ql.name}_pool",
-                            kind=ql.pool,
-                            size=ql.pool_size,
-                            in_shape=shape,
-                            out_shape=(oc, ph, pw),
-                        )
+                        PoolLayer(f"{ql.name}_pool", ql.pool, ql.pool_size, shape, pooled)
                     )
-                    shape = (oc, ph, pw)
+                    shape = pooled
             else:
-                layers.append(
-                    LinearLayer(
-                        name=ql.name,
-                        weight=wint,
-                        bias=bias,
-                        wbits=ql.wbits,
-                        in_bits=in_bits,
-                        requant=requant,
-                        in_shape=shape,
-                        out_shape=sh.out_shape,
-                        weight_scale=sw_out,
-                        in_scale=float(s_in32),
-                        out_scale=out_scale,
-                    )
-                )
+                layers.append(LinearLayer(**common, out_shape=sh.out_shape))
                 shape = sh.out_shape
             if out_scale is not None and out_bits is not None:
                 s_in = out_scale

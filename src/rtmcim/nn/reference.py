@@ -14,14 +14,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from rtmcim.errors import DataError
-from rtmcim.nn.intgraph import (
-    ConvLayer,
-    FlattenLayer,
-    IntGraph,
-    LinearLayer,
-    PoolLayer,
-    Requant,
-)
+from rtmcim.nn.intgraph import ConvLayer, FlattenLayer, IntGraph, LinearLayer, PoolLayer, Requant
 
 
 @dataclass(frozen=True)

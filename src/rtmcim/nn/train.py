@@ -23,11 +23,11 @@ integer graph (``intgraph.json`` + ``intgraph.npz``).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,6 +40,7 @@ import torch.nn.functional as F
 from pydantic import Field
 
 import rtmcim
+from rtmcim import atomic
 from rtmcim.config import Frozen, validate
 from rtmcim.errors import DataError
 from rtmcim.nn.data import Dataset, describe, load_dataset
@@ -168,14 +169,13 @@ def _epochs(
     x: np.ndarray,
     y: np.ndarray,
     val: tuple[np.ndarray, np.ndarray] | None,
-    *,
-    epochs: int,
-    lr: float,
     cfg: TrainConfig,
-    phase: str,
+    phase: Literal["float", "qat"],
     progress: Progress | None,
     history: list[dict[str, Any]],
 ) -> None:
+    """The epochs of one phase (float pre-training or QAT), with early stopping on ``val``."""
+    epochs, lr = (cfg.epochs, cfg.lr) if phase == "float" else (cfg.qat, cfg.qat_lr)
     if epochs == 0:
         return
     opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=cfg.weight_decay)
@@ -263,74 +263,90 @@ def train_model(
     cfg = validate(TrainConfig, {"epochs": epochs, "seed": seed, **hyper})
     ds = dataset if isinstance(dataset, Dataset) else load_dataset(dataset, data_dir)
     check_shapes(spec, ds.info.shape, ds.info.classes)
+    float_key, key = _cache_keys(spec, ds, wbits, abits, cfg)
+    root = cache_root(cache_dir) / "models"
+    folder = root / key
+    if use_cache and (cached := _from_cache(folder)) is not None:
+        return cached
+    history: list[dict[str, Any]] = []
+    with deterministic(cfg.seed, cfg.threads):
+        net = QNet(spec, ds.info.shape, ds.info.classes, wbits, abits, cfg.act_scale)
+        x, y, val = _split(ds, cfg)
+        ffolder = root / f"float-{float_key}" if use_cache else None
+        float_acc = _float_stage(net, ds, (x, y, val), cfg, ffolder, progress, history)
+        net.enable_quant()
+        _calibrate(net, x, cfg)
+        _epochs(net, x, y, val, cfg, "qat", progress, history)
+        net.eval()
+        qpred = predict(net, ds.x_test)
+    tm = _exported(spec, ds, (wbits, abits), cfg, net, qpred, float_acc, key, tuple(history))
+    if not use_cache:
+        return tm
+    atomic.write_with(folder, lambda d: save_trained(tm, d), folder=True)
+    return dataclasses.replace(tm, folder=folder)
+
+
+def _cache_keys(
+    spec: NetSpec, ds: Dataset, wbits: int, abits: int, cfg: TrainConfig
+) -> tuple[str, str]:
+    """The content hashes of the float stage and of the whole training (the cache keys)."""
     base = {
         "spec": spec.canonical(),
         "data": {"name": ds.info.name, "sha256": ds.fingerprint()},
         "version": rtmcim.__version__,
     }
     float_key = content_hash({**base, "stage": "float", "hyper": cfg.float_part()})
-    key = content_hash(
-        {
-            **base,
-            "stage": "qat",
-            "wbits": wbits,
-            "abits": abits,
-            "hyper": cfg.model_dump(mode="json"),
-        }
-    )
-    root = cache_root(cache_dir) / "models"
-    folder = root / key
-    if use_cache and (folder / "meta.json").exists():
-        try:
-            tm = load_trained(folder)
-            return _replace_cached(tm)
-        except DataError:
-            shutil.rmtree(folder, ignore_errors=True)  # corrupt entry: retrain
+    hyper = cfg.model_dump(mode="json")
+    key = content_hash({**base, "stage": "qat", "wbits": wbits, "abits": abits, "hyper": hyper})
+    return float_key, key
 
-    history: list[dict[str, Any]] = []
-    with deterministic(cfg.seed, cfg.threads):
-        net = QNet(spec, ds.info.shape, ds.info.classes, wbits, abits, cfg.act_scale)
-        x, y, val = _split(ds, cfg)
-        ffolder = root / f"float-{float_key}"
-        fstate = ffolder / "model.pt"
-        if use_cache and fstate.exists() and (ffolder / "meta.json").exists():
-            state = torch.load(fstate, weights_only=True)
-            fmeta = json.loads((ffolder / "meta.json").read_text())
-            net.load_state_dict(state)
-            history.extend(fmeta["history"])
-            float_acc = float(fmeta["float_accuracy"])
-        else:
-            _epochs(
-                net,
-                x,
-                y,
-                val,
-                epochs=cfg.epochs,
-                lr=cfg.lr,
-                cfg=cfg,
-                phase="float",
-                progress=progress,
-                history=history,
-            )
-            float_acc = accuracy(net, ds.x_test, ds.y_test)
-            if use_cache:
-                _atomic_write(ffolder, lambda d: _write_float(d, net, float_acc, history))
-        net.enable_quant()
-        _calibrate(net, x, cfg)
-        _epochs(
-            net,
-            x,
-            y,
-            val,
-            epochs=cfg.qat,
-            lr=cfg.qat_lr,
-            cfg=cfg,
-            phase="qat",
-            progress=progress,
-            history=history,
-        )
-        net.eval()
-        qpred = predict(net, ds.x_test)
+
+def _from_cache(folder: Path) -> TrainedModel | None:
+    """The cache entry in ``folder``, or None (a corrupt entry is removed: it is retrained)."""
+    if not (folder / "meta.json").exists():
+        return None
+    try:
+        return dataclasses.replace(load_trained(folder), cached=True)
+    except DataError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+
+
+def _float_stage(
+    net: QNet,
+    ds: Dataset,
+    split: tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None],
+    cfg: TrainConfig,
+    ffolder: Path | None,
+    progress: Progress | None,
+    history: list[dict[str, Any]],
+) -> float:
+    """Float pre-training, or its cached result in ``ffolder`` (None: no cache); its accuracy."""
+    if ffolder is not None and (ffolder / "model.pt").exists() and (ffolder / "meta.json").exists():
+        net.load_state_dict(torch.load(ffolder / "model.pt", weights_only=True))
+        fmeta = json.loads((ffolder / "meta.json").read_text())
+        history.extend(fmeta["history"])
+        return float(fmeta["float_accuracy"])
+    _epochs(net, *split, cfg, "float", progress, history)
+    acc = accuracy(net, ds.x_test, ds.y_test)
+    if ffolder is not None:
+        atomic.write_with(ffolder, lambda d: _write_float(d, net, acc, history), folder=True)
+    return acc
+
+
+def _exported(
+    spec: NetSpec,
+    ds: Dataset,
+    bits: tuple[int, int],
+    cfg: TrainConfig,
+    net: QNet,
+    qpred: np.ndarray,
+    float_acc: float,
+    key: str,
+    history: tuple[dict[str, Any], ...],
+) -> TrainedModel:
+    """The trained network's integer graph and its scores (QAT ``qpred`` beside the graph's)."""
+    wbits, abits = bits
     meta = {
         "model": spec.name,
         "spec_sha256": spec.content_hash(),
@@ -341,31 +357,19 @@ def train_model(
     }
     graph = export_intgraph(net, meta)
     ipred = run_reference(graph, ds.x_test, keep_activations=False).predictions
-    qat_acc = float((qpred == ds.y_test).mean())
-    int_acc = float((ipred == ds.y_test).mean())
-    agree = float((ipred == qpred).mean())
-    tm = TrainedModel(
-        spec=spec,
-        dataset=ds.info.name,
-        wbits=wbits,
-        abits=abits,
-        config=cfg,
-        net=net,
-        graph=graph,
+    model = (spec, ds.info.name, wbits, abits, cfg, net, graph)
+    return TrainedModel(
+        *model,
         float_accuracy=float_acc,
-        qat_accuracy=qat_acc,
-        int_accuracy=int_acc,
-        agreement=agree,
+        qat_accuracy=float((qpred == ds.y_test).mean()),
+        int_accuracy=float((ipred == ds.y_test).mean()),
+        agreement=float((ipred == qpred).mean()),
         key=key,
-        folder=folder,
+        folder=None,
         cached=False,
-        history=tuple(history),
+        history=history,
         data=describe(ds),
     )
-    if not use_cache:
-        return TrainedModel(**{**tm.__dict__, "folder": None})
-    _atomic_write(folder, lambda d: save_trained(tm, d))
-    return tm
 
 
 def _calibrate(net: QNet, x: np.ndarray, cfg: TrainConfig) -> None:
@@ -407,24 +411,6 @@ def save_trained(tm: TrainedModel, folder: str | Path) -> Path:
     }
     (d / "meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     return d
-
-
-def _atomic_write(folder: Path, write: Callable[[Path], object]) -> None:
-    """Write into a temporary sibling, then rename: a crash never leaves half an entry."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
-        write(tmp)
-        if folder.exists():
-            shutil.rmtree(folder)
-        tmp.rename(folder)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _replace_cached(tm: TrainedModel) -> TrainedModel:
-    return TrainedModel(**{**tm.__dict__, "cached": True})
 
 
 def load_trained(folder: str | Path) -> TrainedModel:

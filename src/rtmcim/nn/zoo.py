@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rtmcim.errors import ConfigError
+from rtmcim.errors import unknown
 from rtmcim.nn.spec import NetSpec, load_spec, parse_spec
 
 ZOO: dict[str, dict[str, Any]] = {
@@ -58,7 +58,7 @@ def zoo_names() -> list[str]:
 
 def zoo_spec(name: str) -> NetSpec:
     if name not in ZOO:
-        raise ConfigError("unknown model", key="model", value=name, allowed=", ".join(zoo_names()))
+        raise unknown("model", name, zoo_names(), key="model")
     return parse_spec(ZOO[name], f"zoo:{name}")
 
 
@@ -73,9 +73,4 @@ def resolve_spec(model: str | Path | dict[str, Any] | NetSpec) -> NetSpec:
         return zoo_spec(text)
     if text.endswith((".yaml", ".yml")) or Path(text).is_file():
         return load_spec(text)
-    raise ConfigError(
-        "unknown model",
-        key="model",
-        value=text,
-        allowed=f"{', '.join(zoo_names())} or a spec .yaml file",
-    )
+    raise unknown("model", text, zoo_names(), key="model", alternative="a spec .yaml file")

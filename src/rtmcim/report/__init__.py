@@ -2,5 +2,6 @@
 
 from rtmcim.report.build import Report, build_report
 from rtmcim.report.results import Results, load_results, pareto_points
+from rtmcim.report.tables import design_figures
 
-__all__ = ["Report", "Results", "build_report", "load_results", "pareto_points"]
+__all__ = ["Report", "Results", "build_report", "design_figures", "load_results", "pareto_points"]

@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from rtmcim.explore.objectives import COLUMN
-from rtmcim.explore.space import OBJECTIVES
+from rtmcim.explore import OBJECTIVES
 
 
-def _plt() -> Any:
+def pyplot() -> Any:
+    """matplotlib.pyplot on the Agg backend (imported on first use: it is slow to import)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -24,32 +24,19 @@ def _plt() -> Any:
     return plt
 
 
-LABEL = {
-    "accuracy": "accuracy",
-    "energy": "energy / inference (nJ)",
-    "latency": "latency / inference (µs)",
-    "area": "area (mm²)",
-    "edp": "EDP (nJ·µs)",
-    "tops_per_w": "TOPS/W",
-    "fault_accuracy": "accuracy under faults",
-}
-SCALE = {"accuracy": 1.0, "energy": 1e-3, "latency": 1e-3, "area": 1e-6, "edp": 1e-6}
-
-
-def _val(p: dict[str, Any], o: str) -> float:
-    return float(p[COLUMN[o]]) * SCALE.get(o, 1.0)
-
-
-def _axis_val(p: dict[str, Any], o: str) -> float:
-    """Costs span decades: plotted as log10 (drawn on linear axes: log tick layout is slow)."""
-    v = _val(p, o)
-    if o == "accuracy" or OBJECTIVES[o][0] == "maximize":
+def _axis_val(p: dict[str, Any], name: str) -> float:
+    """A point's value of an objective in plot units; costs span decades: plotted as log10 (on
+    linear axes: log tick layout is slow)."""
+    o = OBJECTIVES[name]
+    v = float(p[o.column]) * o.scale
+    if not o.log_axis:
         return v
     return math.log10(v) if v > 0 else math.nan
 
 
-def _axis_label(o: str) -> str:
-    return LABEL[o] if o == "accuracy" or OBJECTIVES[o][0] == "maximize" else f"log10 {LABEL[o]}"
+def _axis_label(name: str) -> str:
+    o = OBJECTIVES[name]
+    return f"log10 {o.label}" if o.log_axis else o.label
 
 
 def scatter_matrix(
@@ -59,7 +46,7 @@ def scatter_matrix(
     path: Path,
 ) -> Path:
     """Pairwise scatter of the objectives: every feasible point in grey, the front in colour."""
-    plt = _plt()
+    plt = pyplot()
     m = len(objectives)
     fig, axes = plt.subplots(m, m, figsize=(2.6 * m, 2.6 * m), squeeze=False)
     feas = [p for p in points if p["feasible"]]
@@ -95,7 +82,7 @@ def accuracy_vs_energy(
     path: Path,
 ) -> Path:
     """Accuracy against energy per inference; marker = weight bits, colour = activation bits."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     markers = {2: "v", 3: "<", 4: "o", 5: ">", 6: "s", 7: "p", 8: "D"}
     colors = {2: "C0", 3: "C4", 4: "C1", 5: "C5", 6: "C2", 7: "C6", 8: "C3"}
@@ -149,7 +136,7 @@ def layer_breakdown(designs: dict[str, Any], path: Path) -> Path:
 
     ``designs`` maps a label to an Evaluation.
     """
-    plt = _plt()
+    plt = pyplot()
     n = max(1, len(designs))
     cols = min(3, n)
     rows = math.ceil(n / cols)
@@ -180,7 +167,7 @@ def heatmaps(
     grid: dict[str, np.ndarray], ports: list[Any], domains: list[Any], title: str, path: Path
 ) -> Path:
     """Energy and area over ports x domains (``grid``: name -> (len(ports), len(domains)))."""
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(grid), figsize=(4.8 * len(grid), 3.8), squeeze=False)
     for ax, (name, g) in zip(axes[0], grid.items(), strict=True):
         im = ax.imshow(g, origin="lower", cmap="viridis", aspect="auto")

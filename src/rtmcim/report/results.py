@@ -19,14 +19,13 @@ from typing import Any
 
 import numpy as np
 
+from rtmcim.baselines import comparison
 from rtmcim.errors import DataError
-from rtmcim.explore.candidate import workload_from_data
-from rtmcim.explore.objectives import COLUMN, METRICS, maximize_flags
-from rtmcim.explore.pareto import pareto_mask
-from rtmcim.explore.space import OBJECTIVES, SpaceConfig, build_arch
-from rtmcim.mapping.arch import Arch, load_arch
+from rtmcim.explore import METRICS, OBJECTIVES, SpaceConfig, maximize_flags, pareto_mask
+from rtmcim.mapping.arch import Arch, build_arch, load_arch
 from rtmcim.mapping.layer_cost import Evaluation, evaluate_workload
-from rtmcim.mapping.workload import Workload
+from rtmcim.mapping.metrics import ratios
+from rtmcim.mapping.workload import Workload, workload_from_data
 
 NUMERIC = ("accuracy", *METRICS)  # every design figure of the explore layer, and accuracy
 FAULT_NUMERIC = ("fault_accuracy",)  # point columns of a space with a faults section
@@ -56,7 +55,10 @@ class Results:
 
 
 def numeric_columns(space: SpaceConfig) -> tuple[str, ...]:
-    return (*NUMERIC, *FAULT_NUMERIC) if space.faults is not None else NUMERIC
+    """The figures, fault_accuracy with a faults section, and the columns of the objectives."""
+    cols = (*NUMERIC, *FAULT_NUMERIC) if space.faults is not None else NUMERIC
+    extra = [OBJECTIVES[o].column for o in space.objectives]
+    return (*cols, *(c for c in dict.fromkeys(extra) if c not in cols))
 
 
 def _read_points(
@@ -139,7 +141,7 @@ def pareto_points(res: Results) -> list[dict[str, Any]]:
     def front_of(pts: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not pts:
             return []
-        vals = np.array([[p[COLUMN[o]] for o in objs] for p in pts], dtype=float)
+        vals = np.array([[p[OBJECTIVES[o].column] for o in objs] for p in pts], dtype=float)
         return [p for p, m in zip(pts, pareto_mask(vals, mx), strict=True) if m]
 
     by_trial: dict[int, list[dict[str, Any]]] = {}
@@ -170,11 +172,11 @@ def chosen_designs(res: Results, front: list[dict[str, Any]]) -> dict[str, dict[
         ok = [p for p in front if p["accuracy"] >= ref["accuracy"]]
         if ok:
             out["lowest energy at reference accuracy"] = min(ok, key=lambda p: p["energy_pj"])
-    for o in res.objectives:
-        col = COLUMN[o]
-        mx = OBJECTIVES[o][0] == "maximize"
-        pick = max(front, key=lambda p: p[col]) if mx else min(front, key=lambda p: p[col])
-        out[f"{'highest' if mx else 'lowest'} {o}"] = pick
+    for name in res.objectives:
+        o = OBJECTIVES[name]
+        col = o.column
+        pick = max(front, key=lambda p: p[col]) if o.maximize else min(front, key=lambda p: p[col])
+        out[f"{'highest' if o.maximize else 'lowest'} {name}"] = pick
     return out
 
 
@@ -204,33 +206,15 @@ def evaluate_point(res: Results, point: dict[str, Any]) -> Evaluation:
     return evaluate_workload(workload_of(res, point), arch_of(res, point))
 
 
-def ratios(point: dict[str, Any], ref: dict[str, Any]) -> dict[str, float]:
-    """How many times lower than the reference: reference value / design value."""
-    return {
-        k: (ref[c] / point[c]) if point[c] else math.inf
-        for k, c in (("energy", "energy_pj"), ("latency", "latency_ns"), ("area", "area_um2"))
-    }
+def vs_default(point: dict[str, Any], ref: dict[str, Any]) -> dict[str, float]:
+    """How many times lower than the default design: default / design."""
+    return ratios(ref, point)
 
 
-def baselines_for(work: Workload, arch: Arch, ev: Evaluation) -> list[dict[str, Any]] | None:
-    """The baselines (rtmcim.baselines) on the same workload and arch resources; None if absent."""
-    try:
-        from rtmcim.baselines import compare
-    except ImportError:
-        return None
-    rows = []
-    for b in compare(work, arch, rtm=ev):
-        rows.append(
-            {
-                "name": b.name,
-                "description": b.description,
-                "source": b.source,
-                "energy_pj": b.total_energy_pj,
-                "latency_ns": b.latency_ns,
-                "area_um2": b.total_area_um2,
-            }
-        )
-    return rows
+def baselines_for(res: Results, point: dict[str, Any], ev: Evaluation) -> list[dict[str, Any]]:
+    """The registered baselines on the point's workload and arch resources, beside the point
+    (``ev`` is its evaluation)."""
+    return comparison(workload_of(res, point), arch_of(res, point), ev, point)
 
 
 def tech_sources(arch: Arch) -> list[dict[str, str]]:

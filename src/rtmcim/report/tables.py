@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rtmcim.explore.objectives import COLUMN, best, maximize_flags
-from rtmcim.report.results import Results
+from rtmcim.explore import OBJECTIVES, best
+from rtmcim.report.results import Results, base_arch
 
 
-def write_csv(
-    path: Path, rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None
-) -> Path:
-    cols = list(columns) if columns is not None else (list(rows[0]) if rows else [])
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n", extrasaction="ignore")
-        w.writeheader()
-        for r in rows:
-            w.writerow(r)
-    tmp.replace(path)
-    return path
+def design_figures(d: Mapping[str, Any]) -> dict[str, Any]:
+    """A design record's (summary.json) figures in the units of a table."""
+    fault = {"accuracy under faults": d["fault_accuracy"]} if "fault_accuracy" in d else {}
+    return {
+        "model": d["model"],
+        "W/A bits": f"{d['wbits']}/{d['abits']}",
+        "accuracy": d["accuracy"],
+        **fault,
+        "energy nJ": d["energy_pj"] / 1e3,
+        "latency µs": d["latency_ns"] / 1e3,
+        "area mm²": d["area_um2"] / 1e6,
+        "bank area mm²": d["bank_area_um2"] / 1e6,
+        "Mbit/mm²": d["density_mbit_per_mm2"],
+    }
 
 
 def trial_rows(res: Results) -> list[dict[str, Any]]:
@@ -47,9 +47,9 @@ def trial_rows(res: Results) -> list[dict[str, Any]]:
                 "hw_feasible": t["feasible"],
             }
         )
-        for o, mx in zip(objs, maximize_flags(objs), strict=True):
-            if o not in ("accuracy", "fault_accuracy"):  # one value per model: no best
-                row[f"best_{COLUMN[o]}"] = best([p[COLUMN[o]] for p in pts], mx)
+        for o in (OBJECTIVES[name] for name in objs):
+            if not o.per_model:  # one value per model: no best
+                row[f"best_{o.column}"] = best([p[o.column] for p in pts], o.maximize)
         row.update(
             {
                 "train_s": round(float(t["train_s"]), 3),
@@ -100,6 +100,4 @@ def point_rows(res: Results, points: Sequence[dict[str, Any]]) -> list[dict[str,
 
 
 def _tech_name(res: Results) -> str:
-    from rtmcim.report.results import _arch
-
-    return _arch(res.space.hardware.base).config.tech
+    return base_arch(res).config.tech

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from rtmcim.circuits import Evaluator, get, names, pack, unpack
 from rtmcim.circuits.adders import CarrySaveAdder
+from rtmcim.circuits.mac import MAC_ADDERS, MAC_MULTIPLIERS
 
 CELLS = names()
 
@@ -51,7 +52,7 @@ def test_carry_save_exhaustive_three_operands() -> None:
             lo, hi = value_range(bits, signed)
             v = np.arange(lo, hi + 1)
             a, b, c = (g.ravel() for g in np.meshgrid(v, v, v, indexing="ij"))
-            out, _ = csa.run(a, b, bits, signed, c=c)
+            out, _ = csa.run3(a, b, c, bits, signed)
             want = [wrap(int(x + y + z), bits, signed) for x, y, z in zip(a, b, c, strict=True)]
             assert out.tolist() == want
 
@@ -107,7 +108,7 @@ def test_property_wide_widths(name: str, data: st.DataObject) -> None:
 
 
 def test_adder_overflow_wraps_like_a_register() -> None:
-    for name in ("ripple_carry", "bit_serial"):
+    for name in MAC_ADDERS:  # the adders that give a binary sum
         add = get(name)
         out, _ = add.run(np.array([15, 8, 9]), np.array([1, 8, 9]), 4, signed=False)
         assert out.tolist() == [0, 0, 2]  # 16, 16, 18 modulo 16
@@ -117,7 +118,7 @@ def test_adder_overflow_wraps_like_a_register() -> None:
     assert out.tolist() == [2]  # the full adder keeps its carry
 
 
-@pytest.mark.parametrize("name", ["shift_add", "booth_r2", "booth_r4", "wallace"])
+@pytest.mark.parametrize("name", [n for n in MAC_MULTIPLIERS if get(n).max_bits == 32])
 def test_multipliers_never_overflow_at_their_limits(name: str) -> None:
     cell = get(name)
     lo, hi = value_range(32, True)

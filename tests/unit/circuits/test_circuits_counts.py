@@ -8,6 +8,7 @@ from circuits_ref import modes, value_range
 
 from rtmcim.circuits import Evaluator, get, mac, mac_cost, names, pack
 from rtmcim.circuits.mac import MAC_ADDERS, MAC_MULTIPLIERS
+from rtmcim.circuits.multipliers import BoothMultiplier
 from rtmcim.tally import CYCLE_FIELDS, EVENT_FIELDS, Tally
 
 LANES = 97  # not a multiple of 64: padding lanes must not be counted
@@ -42,7 +43,9 @@ def test_counted_equals_cost_times_operations(name: str) -> None:
             assert per_op.lim_evals + per_op.cell_bit_reads > 0
 
 
-@pytest.mark.parametrize("name", ["booth_r2", "booth_r4"])
+@pytest.mark.parametrize(
+    "name", [n for n in MAC_MULTIPLIERS if issubclass(MAC_MULTIPLIERS[n], BoothMultiplier)]
+)
 def test_booth_worst_case_is_reached_when_every_digit_is_nonzero(name: str) -> None:
     cell = get(name)
     for bits in range(1, 17):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
-from rtmcim.circuits import MacCell, get, mac, mac_cost, names
+from rtmcim.circuits import Cell, MacCell, get, mac, mac_cost, names
+from rtmcim.circuits.mac import MAC_ADDERS, MAC_MULTIPLIERS
 from rtmcim.errors import ConfigError
 from rtmcim.tech import latency_ns, load_tech, price
 
@@ -13,19 +16,24 @@ TECH = load_tech("rtm-32nm-array")
 F2_UM2 = 0.032**2  # 32 nm: one F^2 = 0.001024 um^2
 
 
+def concrete_cells(cls: type[Cell] = Cell) -> set[type[Cell]]:
+    """Every cell class that can be made (abstract ones left out), however deep."""
+    out = set()
+    for sub in cls.__subclasses__():
+        if not inspect.isabstract(sub):
+            out.add(sub)
+        out |= concrete_cells(sub)
+    return out
+
+
 def test_registry_names_and_attributes() -> None:
-    assert names() == [
-        "full_adder",
-        "ripple_carry",
-        "bit_serial",
-        "carry_save",
-        "shift_add",
-        "booth_r2",
-        "booth_r4",
-        "wallace",
-        "lut",
-        "mac",
-    ]
+    # every cell the package defines is registered once, adders first, then multipliers, then
+    # the MAC; the MAC's parts are registered cells of their kind
+    assert sorted(names()) == sorted(c.name for c in concrete_cells())
+    kinds = [get(n).kind for n in names()]
+    assert kinds == sorted(kinds, key=["adder", "multiplier", "mac"].index)
+    assert all(get(n).kind == "multiplier" for n in MAC_MULTIPLIERS)
+    assert all(get(n).kind == "adder" for n in MAC_ADDERS)
     for n in names():
         c = get(n)
         assert c.name == n and c.kind in {"adder", "multiplier", "mac"}

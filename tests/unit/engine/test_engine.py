@@ -4,81 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from graphs import random_graph
 
-from rtmcim.circuits.mac import MAC_MULTIPLIERS
+from rtmcim.circuits.mac import MAC_ADDERS, MAC_MULTIPLIERS
 from rtmcim.engine import run_engine
 from rtmcim.engine.run import dot_products, dot_products_of_blocks
 from rtmcim.mapping import arch_from_dict, evaluate_workload, load_arch
 from rtmcim.mapping.workload import workload_from_graph
-from rtmcim.nn.intgraph import (
-    ConvLayer,
-    FlattenLayer,
-    IntGraph,
-    LinearLayer,
-    PoolLayer,
-    make_requant,
-)
 from rtmcim.nn.reference import run_reference
-
-
-def random_graph(bits: int, seed: int = 0, pool: str = "max") -> IntGraph:
-    """conv(stride 2, pad 1) -> pool -> flatten -> fc -> fc classifier, random integers at ``bits``."""
-    rng = np.random.default_rng(seed)
-    wmax = 2 ** (bits - 1) - 1
-    w1 = rng.integers(-wmax, wmax + 1, (4, 2, 3, 3)).astype(np.int8)
-    w2 = rng.integers(-wmax, wmax + 1, (6, 4 * 2 * 2)).astype(np.int8)
-    w3 = rng.integers(-wmax, wmax + 1, (3, 6)).astype(np.int8)
-    conv = ConvLayer(
-        "conv",
-        w1,
-        rng.integers(-50, 50, 4).astype(np.int32),
-        2,
-        1,
-        bits,
-        bits,
-        make_requant(rng.uniform(0.01, 0.2, 4), bits),
-        (2, 9, 9),
-        (4, 5, 5),
-        np.ones(4),
-        1.0,
-        1.0,
-    )
-    return IntGraph(
-        layers=(
-            conv,
-            PoolLayer("pool", pool, 2, (4, 5, 5), (4, 2, 2)),
-            FlattenLayer("flat", (4, 2, 2), (16,)),
-            LinearLayer(
-                "fc",
-                w2,
-                rng.integers(-50, 50, 6).astype(np.int32),
-                bits,
-                bits,
-                make_requant(rng.uniform(0.01, 0.2, 6), bits),
-                (16,),
-                (6,),
-                np.ones(6),
-                1.0,
-                1.0,
-            ),
-            LinearLayer(
-                "cls",
-                w3,
-                rng.integers(-50, 50, 3).astype(np.int32),
-                bits,
-                bits,
-                None,
-                (6,),
-                (3,),
-                np.ones(3),
-                1.0,
-                None,
-            ),
-        ),
-        input_shape=(2, 9, 9),
-        input_bits=bits,
-        classes=3,
-    )
 
 
 def arch_with(multiplier: str, adder: str = "ripple_carry") -> object:
@@ -91,7 +24,7 @@ CASES = [(m, b) for m in MAC_MULTIPLIERS for b in (2, 3, 4, 8) if not (m == "lut
 
 
 @pytest.mark.parametrize(("multiplier", "bits"), CASES)
-@pytest.mark.parametrize("adder", ["ripple_carry", "bit_serial"])
+@pytest.mark.parametrize("adder", list(MAC_ADDERS))
 def test_engine_equals_reference_and_mapping_counts(multiplier: str, bits: int, adder: str) -> None:
     g = random_graph(bits, seed=bits, pool="avg" if bits % 2 else "max")
     rng = np.random.default_rng(100 + bits)

@@ -4,10 +4,10 @@ position-error case, mitigation and bad input."""
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import pytest
+from graphs import random_graph
 
 from rtmcim.circuits.mac import operand_dtype
 from rtmcim.cli.main import main
@@ -21,28 +21,20 @@ from rtmcim.engine.faults import (
     accuracy_under_faults,
     batch_images_for,
     misalignment,
-    parse_rates,
     run_with_faults,
-    sweep_point,
     words_read,
     words_written,
 )
-from rtmcim.engine.stream import physical_word, signed_from_unsigned, unsigned_weights
 from rtmcim.errors import ConfigError
+from rtmcim.explore.fault_sweep import parse_rates, sweep_point
 from rtmcim.mapping import arch_from_dict, load_arch
 from rtmcim.mapping.arch import Arch
 from rtmcim.mapping.layer_cost import following_pool, stream_tally
 from rtmcim.mapping.place import place
 from rtmcim.mapping.stream import weight_stream_steps
+from rtmcim.mapping.weight_reads import physical_word, signed_from_unsigned, unsigned_weights
 from rtmcim.mapping.workload import ComputeWork, workload_from_graph
-from rtmcim.nn.intgraph import (
-    ConvLayer,
-    FlattenLayer,
-    IntGraph,
-    LinearLayer,
-    PoolLayer,
-    make_requant,
-)
+from rtmcim.nn.intgraph import ConvLayer, IntGraph, LinearLayer
 from rtmcim.tech import price
 
 BITS = 8
@@ -50,55 +42,7 @@ BITS = 8
 
 def small_graph(seed: int = 0) -> IntGraph:
     """conv 3x3 (stride 1, pad 1) on 2x6x6 -> max pool -> fc -> classifier, 8-bit integers."""
-    rng = np.random.default_rng(seed)
-    wmax = 2 ** (BITS - 1) - 1
-    w1 = rng.integers(-wmax, wmax + 1, (4, 2, 3, 3)).astype(np.int8)
-    w2 = rng.integers(-wmax, wmax + 1, (6, 4 * 3 * 3)).astype(np.int8)
-    w3 = rng.integers(-wmax, wmax + 1, (3, 6)).astype(np.int8)
-
-    def linear(name: str, w: np.ndarray, rq: Any) -> LinearLayer:
-        o, i = w.shape
-        return LinearLayer(
-            name,
-            w,
-            np.asarray(rng.integers(-50, 50, o), dtype=np.int32),
-            BITS,
-            BITS,
-            rq,
-            (i,),
-            (o,),
-            np.ones(o),
-            1.0,
-            1.0 if rq is not None else None,
-        )
-
-    conv = ConvLayer(
-        "conv",
-        w1,
-        rng.integers(-50, 50, 4).astype(np.int32),
-        1,
-        1,
-        BITS,
-        BITS,
-        make_requant(rng.uniform(0.002, 0.02, 4), BITS),
-        (2, 6, 6),
-        (4, 6, 6),
-        np.ones(4),
-        1.0,
-        1.0,
-    )
-    return IntGraph(
-        layers=(
-            conv,
-            PoolLayer("pool", "max", 2, (4, 6, 6), (4, 3, 3)),
-            FlattenLayer("flat", (4, 3, 3), (36,)),
-            linear("fc", w2, make_requant(rng.uniform(0.002, 0.02, 6), BITS)),
-            linear("cls", w3, None),
-        ),
-        input_shape=(2, 6, 6),
-        input_bits=BITS,
-        classes=3,
-    )
+    return random_graph(BITS, seed, size=6, stride=1, scales=(0.002, 0.02))
 
 
 def small_arch(layout: str = "snake", ports: int = 2, pes_per_unit: int = 1) -> Arch:
@@ -139,24 +83,25 @@ def bit_by_bit_weights(
     reads the word under its port (0 off the data), takes its read flips (drawn as the model
     draws them), the protected tracks take the majority, and every bit that differs from the
     intended one toggles that bit of the weight it belongs to."""
-    s = model.streams[name]
-    li = model.layer_index[name]
+    s = model.weights.streams[name]
+    li = model.weights.layer_index[name]
     tracks = model.arch.org.mu.tracks
-    nwords = model.mem.shape[1]
+    nwords = model.weights.mem.shape[1]
     u = np.broadcast_to(
-        unsigned_weights(model.weights[name], s.wbits).astype(np.int64)[None, None],
+        unsigned_weights(model.weights.intended[name], s.wbits).astype(np.int64)[None, None],
         (len(images), s.positions, s.out_channels, s.k),
     ).copy()
-    tmr = model.mitigation.tmr_bits
+    tmr = model.effect.tmr_bits
     for bi, img in enumerate(images):
         got = []
-        for c in range(model.copies):
+        for c in range(model.weights.copies):
             rng = np.random.default_rng([model.seed, 2, int(img), li, c])  # the "read" salt
             n = s.reads * tracks
-            m = int(rng.binomial(n, model.config.read)) if model.config.read > 0 else 0
+            p = model.config.rate("read")
+            m = int(rng.binomial(n, p)) if p > 0 else 0
             flipped = np.sort(rng.choice(n, size=m, replace=False)) if m else np.zeros(0, int)
             word, valid = physical_word(s, model.arch, np.arange(s.reads), errs[c][bi], nwords)
-            bits = model.stored[c][s.pe, word].astype(np.int64) * valid[:, None]
+            bits = model.weights.stored[c][s.pe, word].astype(np.int64) * valid[:, None]
             for f in flipped:
                 bits[f // tracks, f % tracks] ^= 1
             got.append(bits)
@@ -166,9 +111,9 @@ def bit_by_bit_weights(
                 if k < 0:
                     continue
                 bit = got[0][r, t]
-                if model.copies == 3 and b >= s.wbits - tmr:
+                if model.weights.copies == 3 and b >= s.wbits - tmr:
                     bit = int(got[0][r, t] + got[1][r, t] + got[2][r, t] >= 2)
-                if bit != model.mem[s.pe[r], s.word[r], t]:
+                if bit != model.weights.mem[s.pe[r], s.word[r], t]:
                     u[bi, s.pos[r], s.filt[r], k] ^= 1 << b
     return signed_from_unsigned(u, s.wbits)
 
@@ -189,12 +134,12 @@ def test_word_wide_reads_equal_bit_by_bit_reads(
     images = np.arange(5, 9)
     model.begin(images)
     rng = np.random.default_rng(11)
-    for name, s in model.streams.items():
+    for name, s in model.weights.streams.items():
         errs = [
             rng.choice([-2, -1, 0, 0, 0, 0, 1, 2], size=(len(images), s.reads))
-            for _ in range(model.copies)
+            for _ in range(model.weights.copies)
         ]
-        got = model.read_weights(name, images, errs)
+        got = model.weights.read_weights(name, images, errs)
         assert got is not None
         np.testing.assert_array_equal(got, bit_by_bit_weights(model, name, images, errs))
 
@@ -213,7 +158,7 @@ def test_patterns_round_trip_in_the_smallest_type(wbits: int) -> None:
 
 def test_a_batch_of_lane_weights_fits_the_budget(graph: IntGraph) -> None:
     model = FaultModel(graph, small_arch(), FaultConfig(shift=1e-3))
-    largest = max(s.positions * s.out_channels * s.k for s in model.streams.values())
+    largest = max(s.positions * s.out_channels * s.k for s in model.weights.streams.values())
     assert model.batch_images == min(MAX_BATCH_IMAGES, LANE_WEIGHT_BUDGET // largest)
     assert batch_images_for({}) == MAX_BATCH_IMAGES
 
@@ -229,8 +174,8 @@ def test_a_faulty_run_is_the_same_in_two_processes(graph: IntGraph) -> None:
     )
     np.testing.assert_array_equal(one.result.logits, two.result.logits)
     assert one.result.tallies == two.result.tallies
-    assert one.stats == two.stats and one.stats.images == len(images)
-    assert one.stats.cell_read_flips > 0 and one.stats.position_errors > 0
+    assert one.stats == two.stats and one.stats["images"] == len(images)
+    assert one.stats["cell_read_flips"] > 0 and one.stats["position_errors"] > 0
     assert one.overhead == two.overhead
 
 
@@ -244,7 +189,7 @@ def test_zero_rates_give_the_fault_free_integers(
 ) -> None:
     run = run_with_faults(graph, images, small_arch(layout), "shift=0,read=0,write=0", mitigation)
     assert np.array_equal(run.result.logits, clean)
-    assert run.stats.position_errors == run.stats.weight_read_flips == 0
+    assert run.stats["position_errors"] == run.stats["weight_read_flips"] == 0
 
 
 def test_zero_rates_take_the_plain_engine_path(graph: IntGraph, images: np.ndarray) -> None:
@@ -292,17 +237,21 @@ def test_observed_fault_counts_match_the_rates(
         graph, images, small_arch(), FaultConfig(shift=p, read=p, write=p), seed=2
     )
     s = run.stats
-    assert s.mu_shift_steps > 1000 and s.weight_bits_read > 1000 and s.cell_bits_written > 1000
-    assert s.act_bits_read > 1000 and s.act_bits_written > 1000
+    assert (
+        s["mu_shift_steps"] > 1000
+        and s["weight_bits_read"] > 1000
+        and s["cell_bits_written"] > 1000
+    )
+    assert s["act_bits_read"] > 1000 and s["act_bits_written"] > 1000
     pairs = [
-        (s.position_errors, s.mu_shift_steps),
-        (s.weight_read_flips, s.weight_bits_read),
-        (s.weight_write_flips, s.weight_bits_stored),
-        (s.cell_read_flips, s.cell_bits_read),
-        (s.cell_write_flips, s.cell_bits_written),
-        (s.act_read_flips, s.act_bits_read),
-        (s.act_write_flips, s.act_bits_written),
-        (s.act_position_errors, s.act_shift_steps),
+        (s["position_errors"], s["mu_shift_steps"]),
+        (s["weight_read_flips"], s["weight_bits_read"]),
+        (s["weight_write_flips"], s["weight_bits_stored"]),
+        (s["cell_read_flips"], s["cell_bits_read"]),
+        (s["cell_write_flips"], s["cell_bits_written"]),
+        (s["act_read_flips"], s["act_bits_read"]),
+        (s["act_write_flips"], s["act_bits_written"]),
+        (s["act_position_errors"], s["act_shift_steps"]),
     ]
     for observed, trials in pairs:
         assert within_5_sigma(observed, trials, p), (observed, trials, p)
@@ -322,14 +271,14 @@ def test_activation_bits_exposed_equal_the_mappings_events(
         for lw in work.compute_layers
     )
     assert reads == 2 * 6 * 6 * BITS * 2 + 36 * BITS * 3 + 6 * BITS * 2  # rounds: 2, 3, 2
-    assert run.stats.act_bits_read == len(images) * reads
+    assert run.stats["act_bits_read"] == len(images) * reads
     pooled = {"conv": 4 * 3 * 3}  # conv's output is written after the 2x2 max pool
     written = sum(
         pooled.get(lw.name, lw.output_count) * (lw.out_bits or lw.acc_bits)
         for lw in work.compute_layers
     )
-    assert run.stats.act_bits_written == len(images) * written
-    assert run.stats.act_read_flips == run.stats.act_write_flips == 0
+    assert run.stats["act_bits_written"] == len(images) * written
+    assert run.stats["act_read_flips"] == run.stats["act_write_flips"] == 0
 
 
 def test_activation_stream_steps_equal_the_mappings(graph: IntGraph, images: np.ndarray) -> None:
@@ -348,7 +297,7 @@ def test_activation_stream_steps_equal_the_mappings(graph: IntGraph, images: np.
     reads = 2 * math.ceil(72 * 8 / 32) + 3 * math.ceil(36 * 8 / 32) + 2 * 2  # 36 + 27 + 4
     written = math.ceil(36 * 8 / 32) + math.ceil(6 * 8 / 32) + 2  # pooled conv, fc, 3 logits
     assert mapped == (reads + written) * tracks
-    assert run.stats.act_shift_steps == len(images) * (reads + written)
+    assert run.stats["act_shift_steps"] == len(images) * (reads + written)
 
 
 def test_a_slipped_activation_stream_returns_later_words_until_corrected() -> None:
@@ -398,7 +347,7 @@ def test_a_misalignment_carries_from_the_write_back_into_the_next_reads(graph: I
     for mitigation in (None, "position_check"):
         model = FaultModel(graph, arch, FaultConfig(shift=1e-12), Mitigation.parse(mitigation))
         model.begin(lanes)
-        model._act_state[:] = 1
+        model.activations.state[:] = 1
         stored = model.write_output("conv", h, lanes)
         off = words_written(h[0].reshape(-1), bits, tracks, np.ones(n, dtype=np.int64))
         if mitigation is None:
@@ -411,7 +360,7 @@ def test_a_misalignment_carries_from_the_write_back_into_the_next_reads(graph: I
             assert home.tolist() == off.tolist()  # what a re-aligned read would return
         else:
             np.testing.assert_array_equal(stored, h)
-            assert model.stats.act_correction_steps == 2
+            assert model.stats["act_correction_steps"] == 2
 
 
 def test_an_activation_read_flip_reaches_only_its_rounds_filters(
@@ -471,7 +420,7 @@ def test_stream_shift_steps_equal_the_mappings(graph: IntGraph) -> None:
     offsets = np.zeros(arch.org.mus, dtype=np.int64)
     for lw in work.compute_layers:
         mapped = weight_stream_steps(placement.of(lw.name), lw, arch, offsets)
-        s = model.streams[lw.name]
+        s = model.weights.streams[lw.name]
         assert np.array_equal(np.bincount(s.pe, weights=s.steps, minlength=arch.pes), mapped)
         # every lane reads every word of its filter once
         assert s.reads == lw.output_count * s.words_per_filter
@@ -504,8 +453,8 @@ def test_a_position_error_shifts_the_weights_read_after_it_until_corrected(
     # sequential layout, one port: a PE's word i sits at domain i of its MU, so an MU one domain
     # ahead (+1) hands every later read the PE's next word
     arch = small_arch("sequential", ports=1)
-    model = FaultModel(graph, arch, FaultConfig(), Mitigation(check_interval=interval))
-    s = model.streams["conv"]
+    model = FaultModel(graph, arch, FaultConfig(), Mitigation(position_check=interval))
+    s = model.weights.streams["conv"]
     images = np.arange(1)
     model.begin(images)
     pe = 0
@@ -514,7 +463,7 @@ def test_a_position_error_shifts_the_weights_read_after_it_until_corrected(
     t_err = mine[40]  # the 41st read of PE 0: the shift before it overshoots by one domain
     delta = np.zeros((1, s.reads), dtype=np.int64)
     delta[0, t_err] = 1
-    err = model.propagate(s, delta)[0]
+    err = model.weights.propagate(s, delta)[0]
 
     before, after = mine[:40], mine[40:]
     assert not err[before].any() and not err[s.pe != pe].any()
@@ -526,7 +475,7 @@ def test_a_position_error_shifts_the_weights_read_after_it_until_corrected(
         assert (err[after][~corrected] == 1).all() and not err[after][corrected].any()
         assert corrected.any() and (~corrected).any()
 
-    w = model.read_weights("conv", images, [err[None]])
+    w = model.weights.read_weights("conv", images, [err[None]])
     assert w is not None
     words = pe_words(graph, arch, pe)
     conv = graph.layers[0]
@@ -549,11 +498,11 @@ def test_misalignment_carries_into_the_next_layer(graph: IntGraph) -> None:
     arch = small_arch("sequential", ports=1)
     model = FaultModel(graph, arch, FaultConfig())
     model.begin(np.arange(1))
-    conv, fc = model.streams["conv"], model.streams["fc"]
+    conv, fc = model.weights.streams["conv"], model.weights.streams["fc"]
     delta = np.zeros((1, conv.reads), dtype=np.int64)
     delta[0, np.flatnonzero(conv.pe == 1)[-1]] = -1  # the very last conv read of PE 1
-    model.propagate(conv, delta)
-    err = model.propagate(fc, np.zeros((1, fc.reads), dtype=np.int64))[0]
+    model.weights.propagate(conv, delta)
+    err = model.weights.propagate(fc, np.zeros((1, fc.reads), dtype=np.int64))[0]
     same_mu = np.isin(fc.mu, conv.mu[conv.pe == 1])
     assert (err[same_mu] == -1).all() and not err[~same_mu].any()
 
@@ -567,9 +516,9 @@ def test_position_check_recovers_and_costs_events(
     arch = small_arch()
     bad = run_with_faults(graph, images, arch, "shift=2e-2", None, seed=3)
     good = run_with_faults(graph, images, arch, "shift=2e-2", "position_check", seed=3)
-    assert bad.stats.misaligned_reads > 0 and not np.array_equal(bad.result.logits, clean)
-    assert good.stats.position_errors == bad.stats.position_errors  # the same faults happened
-    assert good.stats.correction_steps > 0
+    assert bad.stats["misaligned_reads"] > 0 and not np.array_equal(bad.result.logits, clean)
+    assert good.stats["position_errors"] == bad.stats["position_errors"]  # the same faults happened
+    assert good.stats["correction_steps"] > 0
     assert np.array_equal(good.result.logits, clean)
     t = good.overhead.tally
     assert t.bit_reads > 0 and t.shift_steps > 0 and t.cmos_gate_ops > 0 and t.read_cycles > 0
@@ -588,14 +537,14 @@ def test_tmr_of_every_bit_outvotes_a_single_copys_position_error(
     lanes = np.arange(4)
     model.begin(lanes)
     rng = np.random.default_rng(2)
-    for name, s in model.streams.items():
-        w = model.weights[name].reshape(s.out_channels, s.k).astype(np.int64)
+    for name, s in model.weights.streams.items():
+        w = model.weights.intended[name].reshape(s.out_channels, s.k).astype(np.int64)
         one_off = rng.choice([-2, -1, 1, 2], size=(len(lanes), s.reads))
         errs = [one_off, np.zeros_like(one_off), np.zeros_like(one_off)]
-        got = model.read_weights(name, lanes, errs)
+        got = model.weights.read_weights(name, lanes, errs)
         assert got is not None  # the misaligned copy's reads are looked at, and outvoted
         np.testing.assert_array_equal(got, np.broadcast_to(w, got.shape))
-        bad = model.read_weights(name, lanes, [one_off, one_off, np.zeros_like(one_off)])
+        bad = model.weights.read_weights(name, lanes, [one_off, one_off, np.zeros_like(one_off)])
         assert bad is not None and not np.array_equal(bad, np.broadcast_to(w, bad.shape))
     # in whole runs (misalignments persist, so two copies of one MU can both be off; the
     # activation streams are not protected) TMR leaves fewer inferences wrong
@@ -625,11 +574,13 @@ def test_accuracy_under_faults_falls_with_the_rate(graph: IntGraph, images: np.n
 
 def test_fault_config_parses_and_prints() -> None:
     c = FaultConfig.parse("shift=1e-4, read=1e-6,write=0")
-    assert (c.shift, c.read, c.write) == (1e-4, 1e-6, 0.0) and c.any
+    assert c.as_dict() == {"shift": 1e-4, "read": 1e-6, "write": 0.0} and c.any
     assert FaultConfig.parse(str(c)) == c
     assert not FaultConfig.parse("none").any
-    assert Mitigation.parse("position_check:4+tmr_msb") == Mitigation(4, 2)
-    assert Mitigation.parse(Mitigation(4, 2).name) == Mitigation(4, 2)
+    assert Mitigation.parse("position_check:4+tmr_msb") == Mitigation(position_check=4, tmr_msb=2)
+    assert Mitigation.parse(Mitigation(position_check=4, tmr_msb=2).name) == Mitigation(
+        position_check=4, tmr_msb=2
+    )
     assert parse_rates("1e-6..1e-1") == pytest.approx([1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1])
     assert parse_rates("1e-4..1e-2", 5)[2] == pytest.approx(1e-3)
 

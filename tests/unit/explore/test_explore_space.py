@@ -114,7 +114,7 @@ def test_shipped_spaces_load_and_are_big_enough() -> None:
 
 
 def test_missing_space_file(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="no such search space"):
+    with pytest.raises(ConfigError, match="unknown search space"):
         load_space(tmp_path / "nope.yaml")
 
 

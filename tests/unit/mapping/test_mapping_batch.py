@@ -10,8 +10,7 @@ from workloads import lenet_work
 
 from rtmcim.errors import RtmcimError
 from rtmcim.explore.objectives import metrics, point_metrics
-from rtmcim.explore.space import build_arch
-from rtmcim.mapping import evaluate_workload, load_arch
+from rtmcim.mapping import build_arch, evaluate_workload, load_arch
 from rtmcim.mapping.batch import evaluate_points
 
 SWEEP = {

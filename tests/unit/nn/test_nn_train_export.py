@@ -42,6 +42,7 @@ def test_integer_graph_matches_fake_quant_model(trained_digits: Any, digits: Dat
     assert np.isclose(scaled, logits, rtol=1e-4, atol=1e-4).all(axis=1).mean() >= 0.5
 
 
+@pytest.mark.slow
 def test_graph_exposes_what_mapping_needs(trained_digits: Any) -> None:
     g = trained_digits.graph
     comp = g.compute_layers()
@@ -65,6 +66,7 @@ def test_graph_exposes_what_mapping_needs(trained_digits: Any) -> None:
         assert acts[lay.name].shape[1:] == tuple(lay.out_shape)
 
 
+@pytest.mark.slow
 def test_export_save_load_run_identical_integers(
     trained_digits: Any, digits: Dataset, tmp_path: Path
 ) -> None:
@@ -90,6 +92,7 @@ def test_export_save_load_run_identical_integers(
     )
 
 
+@pytest.mark.slow
 def test_corrupt_or_future_graph_is_rejected(trained_digits: Any, tmp_path: Path) -> None:
     d = tmp_path / "g"
     trained_digits.graph.save(d)
@@ -185,6 +188,7 @@ def test_bad_input_raises_typed_errors_before_training(digits: Dataset, tmp_path
         )
 
 
+@pytest.mark.slow
 def test_workload_from_spec_equals_the_trained_graphs(trained_digits: Any) -> None:
     """Cost studies build workloads without training; they must be the trained graph's."""
     from rtmcim.mapping.workload import workload_from_graph, workload_from_spec

@@ -1,10 +1,11 @@
-"""The weight stream: which RTM word each PE reads, in the order the mapping consumes them.
+"""Every weight-word read of a placed workload: which RTM word each PE reads, and when.
 
 Weight-stationary placement (:mod:`rtmcim.mapping.place`) gives every PE its
 filters as runs of words in its macro units (MUs); per output position the PE
 walks its filter's words once (forward, or backward on odd passes of a snake
 layout). This module lays that walk out as flat arrays, one entry per word
-read, in time order within each PE, so that the fault model can say, for
+read, in time order within each PE, so that the fault model
+(:mod:`rtmcim.engine.faults`) can say, for
 every read, which MU it shifted, by how many steps, which domain it meant to
 reach, and which lane and weights it feeds.
 
@@ -30,7 +31,7 @@ IntArray = np.ndarray
 
 
 @dataclass(frozen=True)
-class LayerStream:
+class WeightReads:
     """Every weight-word read of one compute layer for one image, in per-PE time order.
 
     Per read ``t``: ``pe``, global ``mu`` index, intended ``domain``, PE-local
@@ -111,9 +112,9 @@ def _pe_filter_positions(
     return out
 
 
-def layer_stream(
+def layer_reads(
     lw: ComputeWork, lp: LayerPlacement, arch: Arch, offsets: np.ndarray
-) -> LayerStream:
+) -> WeightReads:
     """The reads of one layer; ``offsets`` (the controller's track state per MU) is updated."""
     org = arch.org
     mpp, w = arch.mus_per_pe, lp.words_per_filter
@@ -150,7 +151,7 @@ def layer_stream(
     starts = np.repeat(np.cumsum(counts) - counts, counts)
     rank[order] = np.arange(mu.size) - starts
     sk, sb = slot_maps(lw, arch, w)
-    return LayerStream(
+    return WeightReads(
         lw.name,
         lw.wbits,
         lw.reduction,
@@ -188,7 +189,7 @@ def signed_from_unsigned(u: np.ndarray, wbits: int) -> np.ndarray:
 
 
 def memory_image(
-    streams: dict[str, LayerStream],
+    streams: dict[str, WeightReads],
     weights: dict[str, np.ndarray],
     arch: Arch,
     placement: Placement,
@@ -210,19 +211,18 @@ def memory_image(
     return mem
 
 
-def build_streams(work: Workload, arch: Arch) -> tuple[Placement, dict[str, LayerStream]]:
+def weight_reads(work: Workload, arch: Arch) -> tuple[Placement, dict[str, WeightReads]]:
     """Place ``work`` and lay out every compute layer's weight stream (tracks start at home)."""
     placement = place(work, arch)
     offsets = np.zeros(arch.org.mus, dtype=np.int64)
     streams = {
-        lw.name: layer_stream(lw, placement.of(lw.name), arch, offsets)
-        for lw in work.compute_layers
+        lw.name: layer_reads(lw, placement.of(lw.name), arch, offsets) for lw in work.compute_layers
     }
     return placement, streams
 
 
 def physical_word(
-    s: LayerStream, arch: Arch, idx: np.ndarray, err: np.ndarray, nwords: int
+    s: WeightReads, arch: Arch, idx: np.ndarray, err: np.ndarray, nwords: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """(PE-local word, valid) physically under the port for reads ``idx`` misaligned by ``err``.
 

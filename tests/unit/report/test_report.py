@@ -1,0 +1,167 @@
+"""The report of a results folder, built from a folder written without training: two models
+(LeNet-5 at 8 and at 4 bits, accuracies set by hand) swept over six hardware points each, and a
+reference design. Fronts and choices are checked against brute force over the points' files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from workloads import lenet_work
+
+from rtmcim.baselines import BASELINES
+from rtmcim.explore import OBJECTIVES, Space, space_from_dict
+from rtmcim.explore.candidate import CandidateResult, hardware_archs, sweep
+from rtmcim.explore.study import trial_file, write_result
+from rtmcim.mapping import load_arch
+from rtmcim.mapping.workload import Workload, workload_to_data
+from rtmcim.report import build_report, design_figures, load_results, pareto_points
+from rtmcim.report.plots import _axis_label, _axis_val
+from rtmcim.report.results import chosen_designs
+from rtmcim.report.tables import trial_rows
+
+METRIC_KEYS = ("energy_pj", "latency_ns", "area_um2")
+SPACE: dict[str, Any] = {
+    "name": "handmade",
+    "dataset": "digits",
+    "budget": 2,
+    "hardware": {
+        "base": "default",
+        "sweep": {"memory.mu.domains": [32, 64], "memory.mu.ports": [1, 2, 4]},
+    },
+}
+
+
+def result(space: Space, number: int, work: Workload, accuracy: float) -> CandidateResult:
+    if number == -1:
+        points = sweep(work, [load_arch(space.config.reference.arch)], [{}], space.config)
+    else:
+        archs = hardware_archs(space.config.hardware.base, space.hw_points)
+        points = sweep(work, archs, space.hw_points, space.config)
+    for p in points:
+        p["accuracy"] = accuracy
+    scores = dict.fromkeys(("float_accuracy", "qat_accuracy", "accuracy"), accuracy)
+    return CandidateResult(
+        number=number,
+        params={} if number == -1 else {"model": number},
+        spec={"name": work.name},
+        wbits=8,
+        abits=8,
+        model_key=f"key{number}",
+        cached=True,
+        workload=workload_to_data(work),
+        points=points,
+        train_s=1.0,
+        sweep_s=0.1,
+        **scores,
+    )
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("results")
+    space = space_from_dict(SPACE, "handmade")
+    study = {"version": 1, "study_name": "handmade", "seed": 0, "budget": 2}
+    (out / "study.json").write_text(json.dumps({**study, "space": space.config.canonical()}))
+    write_result(out, result(space, 0, lenet_work(8), 0.9), trial_file(0))
+    write_result(out, result(space, 1, lenet_work(4), 0.8), trial_file(1))
+    write_result(out, result(space, -1, lenet_work(8), 0.85), "reference")
+    (out / "reference.json").write_text(json.dumps({"file": "trials/reference.json"}))
+    return out
+
+
+def feasible_points(folder: Path) -> list[dict[str, float]]:
+    rows = []
+    for f in sorted((folder / "trials").glob("trial-*-points.csv")):
+        with f.open() as fh:
+            rows += [r for r in csv.DictReader(fh) if r["feasible"] == "True"]
+    return [{k: float(v) for k, v in r.items() if k in {"accuracy", *METRIC_KEYS}} for r in rows]
+
+
+def dominated(p: dict[str, float], q: dict[str, float]) -> bool:
+    """Is ``p`` dominated by ``q`` (accuracy up, costs down)?"""
+    no_worse = q["accuracy"] >= p["accuracy"] and all(q[k] <= p[k] for k in METRIC_KEYS)
+    better = q["accuracy"] > p["accuracy"] or any(q[k] < p[k] for k in METRIC_KEYS)
+    return no_worse and better
+
+
+def test_the_front_is_the_set_no_point_dominates(folder: Path) -> None:
+    pts = feasible_points(folder)
+    assert len(pts) >= 8
+    brute = {
+        tuple(p[k] for k in ("accuracy", *METRIC_KEYS))
+        for p in pts
+        if not any(dominated(p, q) for q in pts)
+    }
+    got = {
+        tuple(p[k] for k in ("accuracy", *METRIC_KEYS)) for p in pareto_points(load_results(folder))
+    }
+    assert got == brute and 1 <= len(got) < len(pts)
+
+
+def test_chosen_designs_are_the_best_of_the_front(folder: Path) -> None:
+    res = load_results(folder)
+    front = pareto_points(res)
+    chosen = chosen_designs(res, front)
+    for name in res.objectives:
+        o = OBJECTIVES[name]
+        pick = chosen[f"{'highest' if o.maximize else 'lowest'} {name}"]
+        values = [p[o.column] for p in front]
+        assert pick[o.column] == (max(values) if o.maximize else min(values))
+    at_ref = chosen["lowest energy at reference accuracy"]
+    assert at_ref["accuracy"] >= 0.85 and at_ref["trial"] == 0  # only the 8-bit model reaches it
+    assert at_ref["energy_pj"] == min(p["energy_pj"] for p in front if p["accuracy"] >= 0.85)
+
+
+def test_trial_rows_carry_the_best_point_of_each_model(folder: Path) -> None:
+    res = load_results(folder)
+    rows = {r["trial"]: r for r in trial_rows(res)}
+    for t in (0, 1):
+        mine = [p for p in res.points if p["trial"] == t and p["feasible"]]
+        assert rows[t]["best_energy_pj"] == min(p["energy_pj"] for p in mine)
+        assert rows[t]["best_area_um2"] == min(p["area_um2"] for p in mine)
+        assert "best_accuracy" not in rows[t]  # one value per model
+
+
+def test_the_report_says_what_was_chosen_against_what(folder: Path) -> None:
+    rep = build_report(folder)
+    s = rep.summary
+    ref = s["reference"]
+    for d in s["chosen"]:  # default / design, from the stored figures
+        for k, col in (("energy", "energy_pj"), ("latency", "latency_ns"), ("area", "area_um2")):
+            assert d["vs_default"][k] == pytest.approx(ref[col] / d[col], rel=1e-12)
+    assert [b["name"] for b in s["baselines"]] == BASELINES.names()
+    head = next(d for d in s["chosen"] if d["label"] == s["headline"])
+    for b in s["baselines"]:
+        assert b["design_vs_baseline"]["energy"] == pytest.approx(
+            b["energy_pj"] / head["energy_pj"], rel=1e-9
+        )
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    for section in ("What was searched", "Chosen designs", "Against the baselines", "Pareto front"):
+        assert section in html
+    for f in ("trials.csv", "pareto.csv", "plots/pareto_matrix.png", "plots/layer_energy.png"):
+        assert (folder / f).stat().st_size > 0
+
+
+def test_design_figures_are_in_table_units() -> None:
+    d = {
+        "model": "m", "wbits": 4, "abits": 8, "accuracy": 0.9, "energy_pj": 2e3,
+        "latency_ns": 5e3, "area_um2": 3e6, "bank_area_um2": 1e6, "density_mbit_per_mm2": 7.0,
+    }  # fmt: skip
+    f = design_figures(d)
+    assert f["W/A bits"] == "4/8" and f["energy nJ"] == 2.0 and f["latency µs"] == 5.0
+    assert f["area mm²"] == 3.0 and "accuracy under faults" not in f
+    assert design_figures({**d, "fault_accuracy": 0.5})["accuracy under faults"] == 0.5
+
+
+def test_costs_are_plotted_on_log_axes_in_plot_units() -> None:
+    p = {"energy_pj": 2e4, "accuracy": 0.7, "tops_per_w": 3.0}
+    assert _axis_val(p, "energy") == pytest.approx(math.log10(20.0))  # 20 nJ
+    assert _axis_label("energy") == "log10 energy / inference (nJ)"
+    assert _axis_val(p, "accuracy") == 0.7 and _axis_label("accuracy") == "accuracy"
+    assert _axis_val(p, "tops_per_w") == 3.0  # a figure to maximize stays linear
+    assert math.isnan(_axis_val({"energy_pj": 0.0}, "energy"))
