@@ -40,6 +40,15 @@ from rtmcim.nn.spec import NetSpec, parse_spec
 from rtmcim.nn.zoo import zoo_spec
 
 DESIGNS = ("in_memory", "near_memory", "cmos_sram")
+ASSUMPTIONS = (
+    "the same PEs (MAC cells or CMOS MAC units) at every capacity; the base arch's preset "
+    "(rtm-32nm by default: 32 nm high-performance devices at 350 K, arrays from the circuit "
+    "model calibrated against DESTINY v2); the leakage of the whole chip is charged over the "
+    "inference (no power gating of idle arrays or drivers); a racetrack design must hold "
+    "every weight and activation on chip (weight-stationary), the CMOS design streams the "
+    "weights its SRAM cannot hold from DRAM; the SRAM is organised for read EDP; one "
+    "inference at a time, no overlap of weight fetch and compute"
+)
 DEFAULT_CAPACITIES_KIB = (64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384)
 
 
@@ -132,7 +141,7 @@ def _point(work: Workload, cap_kib: int, design: str, fig: Any, note: str = "") 
     )
 
 
-def crossover(
+def crossover_study(
     workloads: Sequence[Workload], base: Arch, capacities_kib: Iterable[int]
 ) -> list[CrossoverPoint]:
     """Every design on every model at every capacity (pure; a few ms per point)."""
@@ -196,11 +205,12 @@ def _ranges(chosen: list[int], axis: list[int]) -> str:
 
 
 __all__ = [
+    "ASSUMPTIONS",
     "DEFAULT_CAPACITIES_KIB",
     "DESIGNS",
     "CrossoverPoint",
     "arch_at_capacity",
-    "crossover",
+    "crossover_study",
     "default_workloads",
     "verdict",
     "winners",

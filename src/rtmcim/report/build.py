@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
@@ -12,7 +13,16 @@ import numpy as np
 
 import rtmcim
 from rtmcim import atomic
-from rtmcim.explore import OBJECTIVES, FaultsConfig
+from rtmcim.explore import (
+    CROSSOVER_ASSUMPTIONS,
+    DEFAULT_CAPACITIES_KIB,
+    OBJECTIVES,
+    CrossoverPoint,
+    FaultsConfig,
+    crossover_study,
+    default_workloads,
+    verdict,
+)
 from rtmcim.mapping.layer_cost import Evaluation
 from rtmcim.report import plots
 from rtmcim.report.page import HEADLINE, page
@@ -27,6 +37,7 @@ from rtmcim.report.results import (
     pareto_points,
     trial_of,
     vs_default,
+    workload_of,
 )
 from rtmcim.report.tables import point_rows, trial_rows
 
@@ -102,6 +113,10 @@ def build_report(folder: str | Path) -> Report:
     evals = _evaluations(res, chosen)
     summary = _summary(res, front, chosen, evals)
     files.update(_plots(res, front, chosen, evals, summary["headline"]))
+    points = _crossover_points(res, chosen.get(summary["headline"] or ""))
+    summary["crossover"] = _crossover_summary(points)
+    files["crossover.csv"] = atomic.write_csv(out / "crossover.csv", [p.as_row() for p in points])
+    files["plots/crossover.png"] = plots.crossover(points, out / "plots" / "crossover.png")
     text = json.dumps(summary, indent=1, sort_keys=True, default=_jsonable) + "\n"
     files["summary.json"] = atomic.write_text(out / "summary.json", text)
     ref_pt = res.reference["point"] if res.reference else None
@@ -158,6 +173,30 @@ def _summary(
     if res.space.faults is not None:
         summary["faults"] = _faults_summary(res, res.space.faults)
     return summary
+
+
+def _crossover_points(res: Results, headline: dict[str, Any] | None) -> list[CrossoverPoint]:
+    """The crossover study on the default design's arch: the shipped model sizes, and the
+    headline design's own workload when it is not one of them."""
+    ref_pt = res.reference["point"] if res.reference else None
+    arch = arch_of(res, ref_pt) if ref_pt is not None else base_arch(res)
+    works = default_workloads()
+    if headline is not None:
+        own = workload_of(res, headline)
+        if all(own != w for w in works):
+            t = trial_of(res, headline["trial"])
+            works.append(dataclasses.replace(own, name=f"headline ({t['spec']['name']})"))
+    return crossover_study(works, arch, DEFAULT_CAPACITIES_KIB)
+
+
+def _crossover_summary(points: list[CrossoverPoint]) -> dict[str, Any]:
+    return {
+        "capacities_kib": list(DEFAULT_CAPACITIES_KIB),
+        "models": {p.model: p.weights_kib for p in points},
+        "verdict": verdict(points),
+        "assumptions": CROSSOVER_ASSUMPTIONS,
+        "file": "crossover.csv",
+    }
 
 
 def _timing(res: Results) -> dict[str, float]:

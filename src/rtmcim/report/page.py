@@ -28,6 +28,7 @@ def page(
         ("What was searched", _searched(res, s)),
         ("Chosen designs", _chosen(res, s)),
         ("Against the baselines", _baselines(s)),
+        ("Where in-memory computing pays: the crossover", _crossover(s, files)),
         (f"The Pareto front ({len(front_tab)} designs)", _front(res, s, front_tab, files)),
         ("Where the energy goes", _energy(files)),
         ("Model candidates", _candidates(trials_tab)),
@@ -182,6 +183,28 @@ def _front(res: Results, s: dict[str, Any], front_tab: list[Row], files: dict[st
             if more
             else ""
         )
+    )
+
+
+def _crossover(s: dict[str, Any], files: dict[str, Path]) -> str:
+    c = s.get("crossover")
+    if not c:
+        return "<p>No crossover study in this summary.</p>"
+    caps = c["capacities_kib"]
+    lines = "".join(f"<li>{html.esc(v)}</li>" for v in c["verdict"])
+    fig = (
+        html.image(files["plots/crossover.png"], "crossover")
+        if "plots/crossover.png" in files
+        else ""
+    )
+    return (
+        "<p>Energy and latency per inference of the racetrack in-memory design, the same "
+        "racetrack as plain memory with CMOS MAC units (near-memory), and CMOS MAC units with "
+        f"an SRAM of the same capacity, as the on-chip store grows from {caps[0]} KiB to "
+        f"{caps[-1]} KiB, on models of several sizes (the least figure wins):</p>"
+        f"<ul>{lines}</ul>{fig}"
+        f"<p class='note'>Assumptions: {html.esc(c['assumptions'])}. Every point is in "
+        f"<code>{html.esc(c['file'])}</code>.</p>"
     )
 
 

@@ -187,3 +187,48 @@ def heatmaps(
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
+
+
+_DESIGN_STYLE = {
+    "in_memory": ("C3", "o", "in-memory (RTM MAC cells)"),
+    "near_memory": ("C0", "s", "near-memory (RTM + CMOS MACs)"),
+    "cmos_sram": ("C2", "^", "CMOS + SRAM"),
+}
+
+
+def crossover(points: list[Any], path: Path) -> Path:
+    """Energy and latency per inference against on-chip capacity: one column per model, one
+    line per design (log-log); a design that cannot run at a capacity has no marker there."""
+    plt = pyplot()
+    models = list(dict.fromkeys(p.model for p in points))
+    fig, axes = plt.subplots(
+        2, len(models), figsize=(3.3 * len(models), 5.6), squeeze=False, sharex=True
+    )
+    for j, model in enumerate(models):
+        mine = [p for p in points if p.model == model]
+        kib = mine[0].weights_kib
+        for row, (fig_attr, scale, unit) in enumerate(
+            (("energy_pj", 1e6, "energy / inference (µJ)"), ("latency_ns", 1e3, "latency (µs)"))
+        ):
+            ax = axes[row][j]
+            for design, (color, marker, label) in _DESIGN_STYLE.items():
+                pts = sorted((p.capacity_kib, getattr(p, fig_attr) / scale) for p in mine
+                             if p.design == design and math.isfinite(getattr(p, fig_attr)))  # fmt: skip
+                if pts:
+                    ax.plot(*zip(*pts, strict=True), marker=marker, color=color, label=label,
+                            ms=4, lw=1.2)  # fmt: skip
+            ax.set_xscale("log", base=2)
+            ax.set_yscale("log")
+            ax.tick_params(labelsize=7)
+            if j == 0:
+                ax.set_ylabel(unit, fontsize=8)
+            if row == 0:
+                ax.set_title(f"{model} ({kib:,.0f} KiB of weights)", fontsize=8)
+            else:
+                ax.set_xlabel("on-chip store (KiB)", fontsize=8)
+    axes[0][0].legend(fontsize=6)
+    fig.suptitle("Crossover: three designs as the on-chip store grows", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path

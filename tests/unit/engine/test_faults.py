@@ -521,11 +521,14 @@ def test_position_check_recovers_and_costs_events(
     assert good.stats["correction_steps"] > 0
     assert np.array_equal(good.result.logits, clean)
     t = good.overhead.tally
-    assert t.bit_reads > 0 and t.shift_steps > 0 and t.cmos_gate_ops > 0 and t.read_cycles > 0
+    # weight markers on the local path (beside the PE), activation markers through the periphery
+    assert t.cell_bit_reads > 0 and t.cell_read_cycles > 0 and t.bit_reads > 0
+    assert t.shift_steps > 0 and t.cmos_gate_ops > 0
     assert not bad.overhead.tally
     assert price(t, arch.prices).total_energy_pj > 0 and good.overhead.storage_fraction > 0
     # checking less often costs fewer reads
     sparse = run_with_faults(graph, images, arch, "shift=2e-2", "position_check:8", seed=3)
+    assert 0 < sparse.overhead.tally.cell_bit_reads < t.cell_bit_reads
     assert 0 < sparse.overhead.tally.bit_reads < t.bit_reads
 
 
@@ -553,7 +556,7 @@ def test_tmr_of_every_bit_outvotes_a_single_copys_position_error(
     wrong = [int((r.result.logits != clean).any(axis=1).sum()) for r in (bad, tmr)]
     assert wrong[1] < wrong[0]
     t = tmr.overhead.tally
-    assert t.bit_reads > 0 and t.lim_evals > 0 and t.shift_steps > 0
+    assert t.cell_bit_reads > 0 and t.lim_evals > 0 and t.shift_steps > 0
     assert tmr.overhead.storage_fraction == pytest.approx(2.0)
 
 

@@ -57,11 +57,12 @@ def position_check_overhead(run: OverheadInputs, interval: int) -> tuple[Tally, 
         checks_mu = np.ceil(s.stream_len / interval).astype(np.int64)
         checks_pe = np.bincount(s.stream_mu // arch.mus_per_pe, weights=checks_mu, minlength=pes)
         checks, busiest = int(checks_mu.sum()), int(checks_pe.max())
+        # weight markers sit in the PE's own MUs: read on the local path, like the weights
         t = t + Tally(
-            bit_reads=checks * MARKER_TRACKS,
+            cell_bit_reads=checks * MARKER_TRACKS,
             cmos_gate_ops=checks * COMPARE_GATES,
             shift_steps=int(s.steps.sum()) * MARKER_TRACKS,
-            read_cycles=busiest,
+            cell_read_cycles=busiest,
             cmos_cycles=busiest,
         )
     images = max(run.images, 1)
@@ -103,7 +104,7 @@ def tmr_overhead(run: OverheadInputs, bits: int) -> tuple[Tally, float]:
         protected = int(msb_tracks[s.jword].sum())  # protected bits read
         replica_tracks = 2 * float(msb_tracks.mean())  # per MU, riding along
         t = t + Tally(
-            bit_reads=2 * protected,
+            cell_bit_reads=2 * protected,  # the replicas ride in the weight MUs: local path
             lim_evals=protected,
             shift_steps=int(s.steps.sum()) * replica_tracks,
             lim_cycles=int(reads_pe.max()),
