@@ -191,4 +191,21 @@ def _report(out: Path, space: Any) -> None:
     c.print(
         table(rows, title=f"Best designs ({rep.summary['front_size']} on the front)", caption=cap)
     )
+    _print_verdict(c, rep.summary)
     c.print(f"report: {(out / 'report.html').resolve()}")
+
+
+def _print_verdict(c: Any, summary: dict[str, Any]) -> None:
+    """The headline design against the baselines, and the crossover study's verdict."""
+    head = summary.get("headline")
+    for b in summary.get("baselines") or []:
+        r = b["design_vs_baseline"]
+        c.print(
+            f"{head} vs {b['name']}: energy x{r['energy']:.3g}, latency x{r['latency']:.3g}, "
+            f"area x{r['area']:.3g} (baseline / design; below 1: the baseline is better)"
+        )
+    cross = summary.get("crossover")
+    if cross:
+        c.print("crossover (least energy / latency per inference, by on-chip capacity):")
+        for line in cross["verdict"]:
+            c.print(f"  {line}", markup=False)
