@@ -54,7 +54,11 @@ def add_parser(sub: Any) -> None:
         description=(
             "Report capacity, area (with breakdown and array efficiency), read/write/shift "
             "latency and energy and periphery leakage of the racetrack-memory organisation in "
-            "CONFIG (e.g. configs/memory/default.yaml). With --trace, replay an access trace "
+            "CONFIG (e.g. configs/memory/default.yaml), the cost of each access path (local "
+            "ports beside a PE, subarray periphery, chip edge through the H-tree, broadcast, "
+            "shift) and, under a circuit-level preset (the default rtm-32nm), the component "
+            "breakdown (decoder, wordline, bitline, sense amp, mux, H-tree, shift driver). "
+            "With --optimize, search organisations of a capacity like DESTINY. With --trace, replay an access trace "
             "('OP ADDRESS' lines or NVMain 'CYCLE OP ADDRESS DATA [OLDDATA] THREAD' lines, byte "
             "addresses mapped by the config's address_map) and report shift steps, reads, "
             "writes, energy and latency. RTSim users: configs/memory/rtsim-rm.yaml with "
