@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from rtmcim.cli.output import add_format_option, console, table, to_csv, to_json
 from rtmcim.errors import ConfigError
-from rtmcim.memory.circuit.search import TARGETS
 
 if TYPE_CHECKING:
     from rtmcim.memory import TraceResult
@@ -77,10 +76,9 @@ def add_parser(sub: Any) -> None:
     opt.add_argument(
         "--optimize",
         metavar="TARGET",
-        choices=list(TARGETS),
         help="search banks, subarrays per bank and subarray rows/columns (the column mux) for "
         "the capacity and word width and print the best organisations ranked by TARGET: "
-        + ", ".join(TARGETS),
+        "read-latency, read-energy, read-edp, area or leakage (rtmcim.memory.circuit.TARGETS)",
     )
     opt.add_argument(
         "--capacity",

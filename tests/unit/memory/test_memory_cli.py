@@ -143,6 +143,14 @@ def test_cycle_going_backwards_under_rtsim_rules(
 # ---------------------------------------------------------------- --optimize
 
 
+def test_help_names_every_search_target(capsys: pytest.CaptureFixture[str]) -> None:
+    from rtmcim.memory.circuit import TARGETS
+
+    assert _exit_code(["memory", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert all(t in out for t in TARGETS)
+
+
 def test_optimize_ranks_organisations_of_the_configs_capacity(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -187,7 +195,7 @@ def _exit_code(argv: list[str]) -> int:
 @pytest.mark.parametrize(
     ("argv", "needle"),
     [
-        ([DEFAULT, "--optimize", "fastest"], "invalid choice: 'fastest'"),
+        ([DEFAULT, "--optimize", "fastest"], "target = 'fastest': unknown optimisation target"),
         (["--optimize", "area", "--capacity", "1000"], "capacity_bits = 8000"),
         (["--optimize", "area", "--capacity", "4 parsecs"], "not a size"),
         (["--optimize", "area"], "--optimize needs a capacity"),
