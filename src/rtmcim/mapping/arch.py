@@ -35,10 +35,9 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from rtmcim import yamlio
 from rtmcim.circuits.mac import check_mac_cells
 from rtmcim.config import Frozen, set_dotted, validate
-from rtmcim.memory.address_map import AddressMap, check_covers
-from rtmcim.memory.organization import Organization
-from rtmcim.memory.pricing import prices_for
-from rtmcim.tech import DEFAULT_PRESET, Prices, Tech, load_tech
+from rtmcim.memory.address_map import AddressMap, covers_if_valid
+from rtmcim.memory.organization import Organization, PricedMemory
+from rtmcim.tech import DEFAULT_PRESET, Tech, load_tech
 
 Placement = Literal["mu", "subarray", "bank"]
 WordLayout = Literal["bit_parallel", "bit_serial"]
@@ -69,9 +68,7 @@ class ArchConfig(Frozen):
     @field_validator("address_map")
     @classmethod
     def _map_covers_memory(cls, v: AddressMap, info: ValidationInfo) -> AddressMap:
-        if "memory" in info.data:  # absent when the organisation itself failed
-            check_covers(v, info.data["memory"])
-        return v
+        return covers_if_valid(v, info.data, "memory")
 
     @model_validator(mode="after")
     def _pes_share_units_evenly(self) -> Self:
@@ -89,7 +86,7 @@ class ArchConfig(Frozen):
 
 
 @dataclass(frozen=True)
-class Arch:
+class Arch(PricedMemory):
     """A validated arch config with its technology and provenance.
 
     The derived counts (PEs, MUs and words per PE, capacities) are computed
@@ -127,11 +124,6 @@ class Arch:
     @property
     def org(self) -> Organization:
         return self.config.memory
-
-    @property
-    def prices(self) -> Prices:
-        """What one event of each kind costs on this arch's memory (cached per organisation)."""
-        return prices_for(self.tech, self.config.memory)
 
     @property
     def compute(self) -> ComputeConfig:

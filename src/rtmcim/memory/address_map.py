@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -110,6 +110,14 @@ def field_counts(org: Organization) -> dict[str, int]:
         "R": org.mus_in_subarray,
         "C": org.mu.domains,
     }
+
+
+def covers_if_valid(amap: AddressMap, data: dict[str, Any], key: str) -> AddressMap:
+    """A config validator's check: ``amap`` covers the organisation at ``data[key]``, when
+    that organisation validated (it is absent from ``data`` when it failed on its own)."""
+    if key in data:
+        check_covers(amap, data[key])
+    return amap
 
 
 def check_covers(amap: AddressMap, org: Organization) -> None:

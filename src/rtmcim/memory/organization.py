@@ -24,14 +24,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from rtmcim import yamlio
 from rtmcim.config import Frozen, validate
-from rtmcim.memory.address_map import AddressMap, check_covers
+from rtmcim.memory.address_map import AddressMap, covers_if_valid
 from rtmcim.memory.macro_unit import MuGeometry
 from rtmcim.memory.track import PortPolicy, UpdatePolicy, shift_steps_vectorized
 from rtmcim.tech import DEFAULT_PRESET, Prices, Tech, load_tech
@@ -114,13 +114,30 @@ class MemoryConfig(Frozen):
     @field_validator("address_map")
     @classmethod
     def _map_covers_organization(cls, v: AddressMap, info: ValidationInfo) -> AddressMap:
-        if "organization" in info.data:  # absent when the organisation itself failed
-            check_covers(v, info.data["organization"])
-        return v
+        return covers_if_valid(v, info.data, "organization")
+
+
+class _HoldsMemory(Protocol):
+    @property
+    def tech(self) -> Tech: ...
+
+    @property
+    def org(self) -> Organization: ...
+
+
+class PricedMemory:
+    """Mixin of whatever holds a ``tech`` and an ``org`` (a memory config, an accelerator):
+    what one event of each kind costs in that memory, cached per organisation."""
+
+    @property
+    def prices(self: _HoldsMemory) -> Prices:
+        from rtmcim.memory.pricing import prices_for  # pricing builds on this module
+
+        return prices_for(self.tech, self.org)
 
 
 @dataclass(frozen=True)
-class Memory:
+class Memory(PricedMemory):
     """A validated config, the technology it names, and where both came from."""
 
     config: MemoryConfig
@@ -130,13 +147,6 @@ class Memory:
     @property
     def org(self) -> Organization:
         return self.config.organization
-
-    @property
-    def prices(self) -> Prices:
-        """What one event of each kind costs in this memory (cached per organisation)."""
-        from rtmcim.memory.pricing import prices_for  # pricing builds on this module
-
-        return prices_for(self.tech, self.config.organization)
 
 
 def load_memory(path: str | Path) -> Memory:

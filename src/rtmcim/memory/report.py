@@ -21,7 +21,7 @@ from rtmcim.memory.costs import (
     leakage_mw,
 )
 from rtmcim.memory.macro_unit import word_read_tally, word_write_tally
-from rtmcim.memory.organization import Memory, expected_random_shift_steps
+from rtmcim.memory.organization import Memory, Organization, expected_random_shift_steps
 from rtmcim.memory.track import overhead_domains
 from rtmcim.tally import Tally
 from rtmcim.tech import Prices, latency_ns, price
@@ -89,18 +89,7 @@ class MemoryReport:
     tech_source: str
     tech_overrides: str
     config_source: str
-    domains: int
-    ports: int
-    tracks: int
-    overhead_domains: int
-    port_policy: str
-    update_policy: str
-    banks: int
-    subarrays_per_bank: int
-    mu_rows: int
-    mu_cols: int
-    mus: int
-    capacity_bits: int
+    org: Organization
     area: AreaBreakdown
     htree_mm: float
     read_latency_ns: float
@@ -118,28 +107,34 @@ class MemoryReport:
 
     @property
     def capacity_bytes(self) -> int:
-        return self.capacity_bits // 8
+        return self.org.capacity_bits // 8
 
     def rows(self) -> list[dict[str, Any]]:
         """Flat (section, quantity, value, unit) rows for tables and CSV."""
-        a = self.area
+        a, o, g = self.area, self.org, self.org.mu
+        rows, cols = o.grid
         r: list[tuple[str, str, Any, str]] = [
             ("config", "config", self.config_source, "file"),
             ("config", "tech preset", self.preset, "name"),
             ("config", "tech level", self.tech_level, "-"),
             ("config", "tech source", self.tech_source, "name or file"),
             ("config", "tech overrides", self.tech_overrides or "none", "-"),
-            ("geometry", "domains per track", self.domains, "domains"),
-            ("geometry", "ports per track", self.ports, "ports"),
-            ("geometry", "tracks per MU", self.tracks, "tracks"),
-            ("geometry", "overhead domains per track", self.overhead_domains, "domains"),
-            ("geometry", "port policy", self.port_policy, "-"),
-            ("geometry", "update policy", self.update_policy, "-"),
-            ("geometry", "banks", self.banks, "banks"),
-            ("geometry", "subarrays per bank", self.subarrays_per_bank, "subarrays"),
-            ("geometry", "MU grid per subarray", f"{self.mu_rows} x {self.mu_cols}", "MUs"),
-            ("geometry", "MUs", self.mus, "MUs"),
-            ("capacity", "capacity", self.capacity_bits, "bit"),
+            ("geometry", "domains per track", g.domains, "domains"),
+            ("geometry", "ports per track", g.ports, "ports"),
+            ("geometry", "tracks per MU", g.tracks, "tracks"),
+            (
+                "geometry",
+                "overhead domains per track",
+                overhead_domains(g.domains, g.ports, o.port_policy),
+                "domains",
+            ),
+            ("geometry", "port policy", o.port_policy, "-"),
+            ("geometry", "update policy", o.update_policy, "-"),
+            ("geometry", "banks", o.banks, "banks"),
+            ("geometry", "subarrays per bank", o.subarrays_per_bank, "subarrays"),
+            ("geometry", "MU grid per subarray", f"{rows} x {cols}", "MUs"),
+            ("geometry", "MUs", o.mus, "MUs"),
+            ("capacity", "capacity", self.org.capacity_bits, "bit"),
             ("capacity", "capacity", self.capacity_bytes / 2**20, "MiB"),
             ("area", "MU", a.mu.total_um2, "um2"),
             ("area", "MU limited by", a.mu.limited_by, "-"),
@@ -177,25 +172,13 @@ def memory_report(mem: Memory) -> MemoryReport:
     rd, wr, sh = price(acc.read, p), price(acc.write, p), price(acc.shift_step, p)
     steps = expected_random_shift_steps(org)
     rand = acc.read + acc.shift_step * steps
-    rows, cols = org.grid
     return MemoryReport(
         preset=tech.name,
         tech_level=tech.level,
         tech_source=mem.config.tech,
         tech_overrides=", ".join(f"{k}={v}" for k, v in sorted(mem.config.tech_overrides.items())),
         config_source=mem.source,
-        domains=org.mu.domains,
-        ports=org.mu.ports,
-        tracks=org.mu.tracks,
-        overhead_domains=overhead_domains(org.mu.domains, org.mu.ports, org.port_policy),
-        port_policy=org.port_policy,
-        update_policy=org.update_policy,
-        banks=org.banks,
-        subarrays_per_bank=org.subarrays_per_bank,
-        mu_rows=rows,
-        mu_cols=cols,
-        mus=org.mus,
-        capacity_bits=org.capacity_bits,
+        org=org,
         area=area_breakdown(org, tech),
         htree_mm=acc.htree_mm,
         read_latency_ns=rd.latency_ns,

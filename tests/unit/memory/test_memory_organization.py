@@ -49,8 +49,8 @@ def test_per_event_config_golden() -> None:
     # with tech: rtm-32nm-array): every figure by hand
     r = memory_report(load_memory(CONFIGS / "array-level.yaml"))
     # capacity: 4 banks x 16 subarrays x (16 x 16) MUs x 64 domains x 32 tracks
-    assert r.mus == 4 * 16 * 256 == 16384
-    assert r.capacity_bits == 16384 * 64 * 32 == 4 * 2**20 * 8
+    assert r.org.mus == 4 * 16 * 256 == 16384
+    assert r.org.capacity_bits == 16384 * 64 * 32 == 4 * 2**20 * 8 == 8 * r.capacity_bytes
     # MU: RTM strip 32 x (64 + 31 overhead) x 2 F² = 6080 F²; access transistors
     # 32 tracks x 2 ports x 2 transistors x 12 F² = 1536 F²; strip wins;
     # shift drivers 32 x 40 F² = 1280 F²  ->  7360 F² = 7.53664 µm²
@@ -294,4 +294,4 @@ def test_bad_config(tmp_path: Path, text: str, fragments: list[str]) -> None:
 def test_shipped_configs_load() -> None:
     for p in sorted(CONFIGS.glob("*.yaml")):
         r = memory_report(load_memory(p))
-        assert r.capacity_bits > 0 and 0 < r.area.array_efficiency < 1
+        assert r.capacity_bytes > 0 and 0 < r.area.array_efficiency < 1

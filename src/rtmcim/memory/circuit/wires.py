@@ -83,32 +83,27 @@ def _wire(
 
 def local_wire(tech: Tech) -> Wire:
     """Wordlines, bitlines and wires inside a subarray and a bank (finest metal)."""
-    ic = tech.interconnect
-    assert ic is not None
-    f = tech.node_nm * 1e-9
-    return _wire(
-        ic.local_pitch_f * f,
-        ic.local_aspect_ratio,
-        ic.local_ild_thickness_f * f,
-        ic.local_barrier_nm * 1e-9,
-        ic.local_dielectric,
-        ic.local_resistivity_uohm_cm * 1e-8,
-        tech,
-    )
+    return _layer_wire(tech, "local")
 
 
 def global_wire(tech: Tech) -> Wire:
     """The H-tree between banks (thick upper metal)."""
+    return _layer_wire(tech, "global")
+
+
+def _layer_wire(tech: Tech, layer: str) -> Wire:
+    """The wire of one metal layer from the preset's ``interconnect`` fields of that layer."""
     ic = tech.interconnect
     assert ic is not None
     f = tech.node_nm * 1e-9
+    ild_m = ic.local_ild_thickness_f * f if layer == "local" else ic.global_ild_thickness_nm * 1e-9
     return _wire(
-        ic.global_pitch_f * f,
-        ic.global_aspect_ratio,
-        ic.global_ild_thickness_nm * 1e-9,
-        ic.global_barrier_nm * 1e-9,
-        ic.global_dielectric,
-        ic.global_resistivity_uohm_cm * 1e-8,
+        getattr(ic, f"{layer}_pitch_f") * f,
+        getattr(ic, f"{layer}_aspect_ratio"),
+        ild_m,
+        getattr(ic, f"{layer}_barrier_nm") * 1e-9,
+        getattr(ic, f"{layer}_dielectric"),
+        getattr(ic, f"{layer}_resistivity_uohm_cm") * 1e-8,
         tech,
     )
 
