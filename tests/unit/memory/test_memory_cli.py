@@ -192,6 +192,21 @@ def _exit_code(argv: list[str]) -> int:
         return int(e.code or 0)
 
 
+def test_a_node_outside_the_presets_tables_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    cfg = tmp_path / "m.yaml"
+    cfg.write_text(
+        "tech_overrides: {node_nm: 7}\n"
+        "organization: {banks: 1, subarrays_per_bank: 1, mus_per_subarray: 4}\n"
+    )
+    assert _exit_code(["memory", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert "node_nm = 7" in err and "allowed: 32" in err and err.count("\n") == 1, err
+    assert _exit_code(["tech", "rtm-32nm", "--set", "node_nm=45"]) == 2
+    assert "node_nm = 45" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("argv", "needle"),
     [
