@@ -9,7 +9,7 @@ RTMCIM := $(VENV)/bin/rtmcim
 STAMP  := $(VENV)/.installed
 FMNIST := /usr/share/datasets/fashion-mnist
 
-.PHONY: run test lint typecheck unit bench data venv clean
+.PHONY: run test lint typecheck unit bench data browser venv clean
 
 venv: $(STAMP)
 
@@ -28,6 +28,15 @@ data:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq dataset-fashion-mnist; \
 	fi
 
+# The report's browser test drives Debian's Chromium headless (playwright, no browser download).
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if ! [ -x $(CHROMIUM) ]; then \
+	  echo "installing Debian package chromium"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+	fi
+
 lint: venv
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
@@ -40,8 +49,9 @@ typecheck: venv
 unit: venv
 	$(VENV)/bin/pytest -q -n 2 -m "not slow"
 
-test: venv data lint typecheck
-	$(VENV)/bin/pytest -q -n 2
+# --dist loadgroup: the tests of one xdist_group (one study's report in one browser) share a worker
+test: venv data browser lint typecheck
+	$(VENV)/bin/pytest -q -n 2 --dist loadgroup
 
 # The main job: co-explore racetrack hardware and CNN models on Fashion-MNIST (default space,
 # <= 15 min on 2 cores); prints the best designs and the path of report.html.

@@ -25,6 +25,7 @@ from rtmcim.explore import (
 )
 from rtmcim.mapping.layer_cost import Evaluation
 from rtmcim.report import plots
+from rtmcim.report.interactive import explorer_data
 from rtmcim.report.page import HEADLINE, page
 from rtmcim.report.results import (
     Results,
@@ -117,11 +118,13 @@ def build_report(folder: str | Path) -> Report:
     summary["crossover"] = _crossover_summary(points)
     files["crossover.csv"] = atomic.write_csv(out / "crossover.csv", [p.as_row() for p in points])
     files["plots/crossover.png"] = plots.crossover(points, out / "plots" / "crossover.png")
+    files.update(_svgs(out, files))
     text = json.dumps(summary, indent=1, sort_keys=True, default=_jsonable) + "\n"
     files["summary.json"] = atomic.write_text(out / "summary.json", text)
     ref_pt = res.reference["point"] if res.reference else None
     arch = arch_of(res, ref_pt) if ref_pt is not None else base_arch(res)
-    html = page(res, summary, front_tab, trials_tab, files, arch)
+    explorer = explorer_data(res, front, summary)
+    html = page(res, summary, explorer, trials_tab, files, arch)
     files["report.html"] = atomic.write_text(out / "report.html", html)
     return Report(out, files, summary)
 
@@ -241,6 +244,16 @@ def _plots(
         path = pdir / "heatmap_ports_domains.png"
         files["plots/heatmap_ports_domains.png"] = plots.heatmaps(*heat, title, path)
     return files
+
+
+def _svgs(out: Path, files: dict[str, Path]) -> dict[str, Path]:
+    """The SVG written beside each PNG figure, by its name in the results folder."""
+    pngs = [name for name in files if name.startswith("plots/") and name.endswith(".png")]
+    svgs = {
+        name.removesuffix(".png") + ".svg": out / (name.removesuffix(".png") + ".svg")
+        for name in pngs
+    }
+    return {name: path for name, path in svgs.items() if path.is_file()}
 
 
 def _faults_summary(res: Results, f: FaultsConfig) -> dict[str, Any]:

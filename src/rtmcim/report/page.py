@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rtmcim.explore import OBJECTIVES
 from rtmcim.mapping.arch import Arch
 from rtmcim.report import html
+from rtmcim.report.interactive import SI_UNITS, short_keys
 from rtmcim.report.results import Results, tech_sources
-from rtmcim.report.tables import design_figures
+from rtmcim.report.units import Quantity, column_quantity, percent
 
 HEADLINE = "lowest energy at reference accuracy"
 Row = dict[str, Any]
@@ -18,25 +18,44 @@ Row = dict[str, Any]
 def page(
     res: Results,
     s: dict[str, Any],
-    front_tab: list[Row],
+    explorer: dict[str, Any],
     trials_tab: list[Row],
     files: dict[str, Path],
     arch: Arch | None,
 ) -> str:
-    """The whole report: ``s`` is summary.json's content, ``files`` the plots written."""
+    """The whole report: ``s`` is summary.json's content, ``explorer`` the data of the
+    interactive front (rtmcim.report.interactive), ``files`` the plots written."""
+    n = len(explorer["records"])
     sections = [
+        (f"The Pareto front ({n} designs)", _front(s, explorer, files)),
         ("What was searched", _searched(res, s)),
         ("Chosen designs", _chosen(res, s)),
         ("Against the baselines", _baselines(s)),
         ("Where in-memory computing pays: the crossover", _crossover(s, files)),
-        (f"The Pareto front ({len(front_tab)} designs)", _front(res, s, front_tab, files)),
         ("Where the energy goes", _energy(files)),
         ("Model candidates", _candidates(trials_tab)),
     ]
     if arch is not None:
         sections.append((f"Technology sources ({html.esc(arch.tech.name)})", _sources(arch)))
     sections.append(("Files", _files(res)))
-    return html.page(f"rtmcim co-exploration: {res.space.name}", sections)
+    title = f"rtmcim co-exploration: {res.space.name}"
+    return html.page(title, sections, (html.plotly_js(), html.explorer_js()))
+
+
+def quantities(d: dict[str, Any]) -> dict[str, Any]:
+    """A design record's (summary.json) figures as table cells with their units."""
+    fault = {"accuracy under faults": percent(d["fault_accuracy"])} if "fault_accuracy" in d else {}
+    return {
+        "model": d["model"],
+        "W/A bits": f"{d['wbits']}/{d['abits']}",
+        "accuracy": percent(d["accuracy"]),
+        **fault,
+        "energy": Quantity(d["energy_pj"] * 1e-12, "J"),
+        "latency": Quantity(d["latency_ns"] * 1e-9, "s"),
+        "area": Quantity(d["area_um2"] * 1e-12, "m²"),
+        "bank area": Quantity(d["bank_area_um2"] * 1e-12, "m²"),
+        "density": Quantity(d["density_mbit_per_mm2"], "Mbit/mm²", fixed=True),
+    }
 
 
 def _choices(choices: dict[str, Any]) -> str:
@@ -88,32 +107,42 @@ def _ratio_txt(r: dict[str, float] | None) -> str:
 
 
 def _chosen(res: Results, s: dict[str, Any]) -> str:
+    designs = [d for d in s["chosen"]]
+    keys = [
+        k for k in res.sweep_keys if len({str(d["arch_overrides"].get(k)) for d in designs}) > 1
+    ]
+    short = short_keys(keys)
     rows = [
         {
             "design": d["label"],
             "trial": d["trial"],
-            **design_figures(d),
+            **{short[k]: d["arch_overrides"].get(k, "") for k in keys},
+            **quantities(d),
             "vs default (× lower)": _ratio_txt(d.get("vs_default")),
-            "hardware": ", ".join(
-                f"{k.split('.')[-1]}={v}" for k, v in d["arch_overrides"].items()
-            ),
         }
-        for d in s["chosen"]
+        for d in designs
     ]
     ref = s["reference"]
     if ref is not None:
         rows.append(
             {
-                "design": "default design",
+                "design": f"default design (arch {res.space.reference.arch})",
                 "trial": "-",
-                **design_figures(ref),
+                **dict.fromkeys(short.values(), "-"),
+                **quantities(ref),
                 "vs default (× lower)": "1",
-                "hardware": f"arch {res.space.reference.arch}",
             }
         )
+    same = {k: designs[0]["arch_overrides"].get(k) for k in res.sweep_keys if k not in keys}
+    same_txt = ", ".join(f"{k} = {v}" for k, v in same.items() if v is not None)
     return (
         _verdict(res, s)
-        + html.table(rows)
+        + html.table(rows, table_id="chosen-table", links={"trial": "trials/trial-{v:04d}.json"})
+        + (
+            f"<p class='note'>The same on every chosen design: {html.esc(same_txt)}.</p>"
+            if same_txt
+            else ""
+        )
         + "<p class='note'>Every design is traceable: trial number → "
         "<code>trials/trial-NNNN.json</code> (spec, model cache key) and the hardware "
         "overrides of the base arch; full arch configs and presets are in "
@@ -153,9 +182,9 @@ def _baselines(s: dict[str, Any]) -> str:
     rows = [
         {
             "baseline": b["name"],
-            "energy nJ": b["energy_pj"] / 1e3,
-            "latency µs": b["latency_ns"] / 1e3,
-            "area mm²": b["area_um2"] / 1e6,
+            "energy": Quantity(b["energy_pj"] * 1e-12, "J"),
+            "latency": Quantity(b["latency_ns"] * 1e-9, "s"),
+            "area": Quantity(b["area_um2"] * 1e-12, "m²"),
             "design vs baseline (× lower)": _ratio_txt(b["design_vs_baseline"]),
             "source": b["source"],
         }
@@ -163,27 +192,81 @@ def _baselines(s: dict[str, Any]) -> str:
     ]
     return (
         f"<p>The baselines run the workload of design “{html.esc(head)}” on the same memory and "
-        "compute resources (rtmcim.baselines); ratio = baseline / design.</p>" + html.table(rows)
+        "compute resources (rtmcim.baselines); ratio = baseline / design.</p>"
+        + "<div id='baselines-plot' class='plot'></div>"
+        + html.table(rows)
     )
 
 
-def _front(res: Results, s: dict[str, Any], front_tab: list[Row], files: dict[str, Path]) -> str:
-    cols = ["trial", "point", "model", "wbits", "abits", *res.sweep_keys, "accuracy"]
-    cols += ["fault_accuracy"] if "faults" in s else []
-    cols += ["energy_pj", "latency_ns", "area_um2", "bank_area_um2", "density_mbit_per_mm2"]
-    cols += [c for c in (OBJECTIVES[o].column for o in res.objectives) if c not in cols]
-    shown = front_tab[:60]
-    more = len(front_tab) > len(shown)
+def _front(s: dict[str, Any], ex: dict[str, Any], files: dict[str, Path]) -> str:
+    """The interactive front: axes, colour and filters, the plot, the chosen designs side by
+    side, the per-layer energy of the chosen one and the sortable, filterable table."""
+    same = ", ".join(f"{k} = {v}" for k, v in ex["hw_same"].items())
+    statics = "".join(
+        html.image(files[name], name)
+        for name in ("plots/pareto_matrix.png", "plots/accuracy_vs_energy.png")
+        if name in files
+    )
     return (
-        html.image(files["plots/pareto_matrix.png"], "Pareto scatter matrix")
-        + html.image(files["plots/accuracy_vs_energy.png"], "accuracy vs energy")
-        + html.table(shown, cols)
-        + (
-            f"<p class='note'>First {len(shown)} of {len(front_tab)}; all in pareto.csv.</p>"
-            if more
-            else ""
+        "<p class='note'>Hover a point for its design; click one to inspect it (its per-layer "
+        "energy below) and a second one to compare the two. The menus choose the axes and the "
+        "colour and keep only the designs with a model, bit widths or hardware choice; the "
+        "table follows them and sorts by any column.</p>"
+        "<div id='front-controls' class='controls'></div>"
+        "<div id='front-plot' class='plot' style='height:540px'></div>"
+        "<div id='design-panel'></div>"
+        "<div id='layer-plot' class='plot' style='height:380px'></div>"
+        + (f"<p class='note'>The same on every front design: {html.esc(same)}.</p>" if same else "")
+        + "<div class='scroll'>"
+        + html.table(
+            _front_rows(ex), table_id="front-table", links={"trial": "trials/trial-{v:04d}.json"}
         )
+        + "</div>"
+        + "<details><summary>The static figures (plots/*.png and .svg, for papers): every "
+        "feasible design in grey, the front in colour</summary>"
+        + statics
+        + "</details>"
+        + _faults_plot(ex)
+        + html.data_script("explorer-data", {**ex, "headline": _headline_point(s)})
     )
+
+
+def _front_rows(ex: dict[str, Any]) -> list[Row]:
+    """One row per front design: model, bits, the hardware choices that vary, the figures."""
+    rows = []
+    for r in ex["records"]:
+        row: Row = {"trial": r["trial"], "point": r["point"], "model": r["model"]}
+        row.update({"W bits": r["wbits"], "A bits": r["abits"], **r["hw"]})
+        for f in ex["figures"]:
+            value = r["fig"][f["col"]]
+            row[f["label"]] = _cell(f, value if value is not None else float("nan"))
+        rows.append(row)
+    return rows
+
+
+def _cell(f: dict[str, Any], value: float) -> Any:
+    """A front figure as a table cell: a Quantity in SI units, or the number as stored."""
+    if f["unit"] == "%":
+        return percent(value)
+    if f["unit"] not in SI_UNITS:
+        return Quantity(value, f["unit"], fixed=True)
+    return Quantity(value * f["scale"], f["unit"])
+
+
+def _faults_plot(ex: dict[str, Any]) -> str:
+    if not ex.get("faults"):
+        return ""
+    return (
+        "<h3>Accuracy under faults, per model</h3><p class='note'>Fault-free accuracy and "
+        "accuracy under the space's faults on the same test images (bit-exact engine, base "
+        "arch); below the dotted line the faults cost accuracy.</p>"
+        "<div id='faults-plot' class='plot'></div>"
+    )
+
+
+def _headline_point(s: dict[str, Any]) -> dict[str, int] | None:
+    head = next((d for d in s["chosen"] if d["label"] == s["headline"]), None)
+    return {"trial": head["trial"], "point": head["point"]} if head else None
 
 
 def _crossover(s: dict[str, Any], files: dict[str, Path]) -> str:
@@ -218,8 +301,13 @@ def _energy(files: dict[str, Path]) -> str:
 
 
 def _candidates(trials_tab: list[Row]) -> str:
-    cols = [c for c in trials_tab[0] if c not in ("spec", "model_key")] if trials_tab else None
-    return html.table(trials_tab, cols)
+    rows = [
+        dict(column_quantity(c, v) for c, v in r.items() if c not in ("spec", "model_key"))
+        for r in trials_tab
+    ]
+    return html.table(
+        rows, table_id="candidates-table", links={"trial": "trials/trial-{v:04d}.json"}
+    )
 
 
 def _sources(arch: Arch) -> str:

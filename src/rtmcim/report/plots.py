@@ -1,6 +1,7 @@
 """Figures of a results folder (matplotlib, Agg backend: no display needed).
 
-Each function draws one figure into a PNG file and returns its path.
+Each function draws one figure into a PNG file, writes the same figure as SVG beside it (for
+papers) and returns the PNG's path.
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ def pyplot() -> Any:
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def save(fig: Any, path: Path, dpi: int) -> None:
+    """``fig`` as PNG at ``path`` and as SVG beside it, then closed."""
+    fig.savefig(path, dpi=dpi)
+    fig.savefig(path.with_suffix(".svg"))
+    pyplot().close(fig)
 
 
 def _axis_val(p: dict[str, Any], name: str) -> float:
@@ -69,8 +77,7 @@ def scatter_matrix(
             ax.tick_params(labelsize=7)
     fig.suptitle("All feasible designs (grey) and the Pareto front (red)")
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.07, top=0.94, wspace=0.3, hspace=0.3)
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
+    save(fig, path, 80)
     return path
 
 
@@ -126,8 +133,7 @@ def accuracy_vs_energy(
     ax.set_title("Accuracy vs energy (front; marker = weight bits, colour = activation bits)")
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save(fig, path, 90)
     return path
 
 
@@ -158,8 +164,7 @@ def layer_breakdown(designs: dict[str, Any], path: Path) -> Path:
         ax.legend(fontsize=6)
     fig.suptitle("Per-layer energy by event class")
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save(fig, path, 90)
     return path
 
 
@@ -184,8 +189,7 @@ def heatmaps(
         fig.colorbar(im, ax=ax)
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save(fig, path, 90)
     return path
 
 
@@ -229,6 +233,5 @@ def crossover(points: list[Any], path: Path) -> Path:
     axes[0][0].legend(fontsize=6)
     fig.suptitle("Crossover: three designs as the on-chip store grows", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save(fig, path, 90)
     return path

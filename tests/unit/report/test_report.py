@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +166,53 @@ def test_costs_are_plotted_on_log_axes_in_plot_units() -> None:
     assert _axis_val(p, "accuracy") == 0.7 and _axis_label("accuracy") == "accuracy"
     assert _axis_val(p, "tops_per_w") == 3.0  # a figure to maximize stays linear
     assert math.isnan(_axis_val({"energy_pj": 0.0}, "energy"))
+
+
+def explorer_data(html: str) -> dict[str, Any]:
+    m = re.search(r"<script id='explorer-data' type='application/json'>(.*?)</script>", html)
+    assert m is not None
+    return json.loads(m.group(1))
+
+
+def test_the_interactive_front_holds_every_front_design(folder: Path) -> None:
+    build_report(folder)
+    res = load_results(folder)
+    front = pareto_points(res)
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    data = explorer_data(html)
+    recs = data["records"]
+    assert [(r["trial"], r["point"]) for r in recs] == [(p["trial"], p["point"]) for p in front]
+    # hardware choices as columns, only those that differ on the front; the others named once
+    varying = [k for k in res.sweep_keys if len({p[k] for p in front}) > 1]
+    assert data["hw_keys"] == [k.rsplit(".", 1)[-1] for k in varying]
+    assert set(data["hw_same"]) == {k.rsplit(".", 1)[-1] for k in res.sweep_keys} - set(
+        data["hw_keys"]
+    )
+    for r, p in zip(recs, front, strict=True):
+        assert r["fig"]["energy_pj"] == p["energy_pj"]
+        assert r["text"]["energy_pj"].endswith("J") and r["file"].startswith("trials/trial-")
+        assert {k: r["hw"][k] for k in data["hw_keys"]} == {
+            k.rsplit(".", 1)[-1]: p[k] for k in varying
+        }
+        # the per-layer breakdown sums to the design's energy
+        total = sum(sum(v) for v in r["layers"]["classes"].values())
+        assert total == pytest.approx(p["energy_pj"], rel=1e-9)
+    table = html[html.index("<table class='sortable' id='front-table'") :]
+    table = table[: table.index("</table>")]
+    assert table.count("<tr data-i=") == len(front)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", table)
+    assert not [c for c in cells if re.search(r"\de[-+]\d", c)]  # never 3.422e-03
+    assert any(c.endswith(("µm²", "mm²")) for c in cells)
+
+
+def test_the_report_is_one_file_that_needs_no_network(folder: Path) -> None:
+    build_report(folder)
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    scripts = re.findall(r"<script(?: [^>]*)?>(.*?)</script>", html, flags=re.DOTALL)
+    assert len(scripts) == 3  # the front's data, plotly.js and report/explorer.js, all inline
+    assert "Plotly" in scripts[1] and len(scripts[1]) > 1_000_000
+    rest = re.sub(r"<script(?: [^>]*)?>.*?</script>", "", html, flags=re.DOTALL)
+    assert "<script" not in rest and "<link" not in rest and "src='http" not in rest
+    assert html.index("The Pareto front") < html.index("What was searched")  # the front first
+    for png in (folder / "plots").glob("*.png"):  # each static figure as SVG for papers
+        assert png.with_suffix(".svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
