@@ -13,7 +13,8 @@ FMNIST := /usr/share/datasets/fashion-mnist
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# setup.py builds the C extension (src/rtmcim/memory/_native.c): a change to it reinstalls.
+$(STAMP): pyproject.toml setup.py src/rtmcim/memory/_native.c
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch==2.13.0 is pinned in pyproject.toml: pip takes its CPU wheel from this machine's disk.

@@ -38,7 +38,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every verb, or of ``verb`` alone (its module is the only one imported)."""
     parser = _Parser(
         prog="rtmcim",
         description=(
@@ -51,14 +52,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"rtmcim {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
     sub.required = True
-    for verb in VERBS:
-        module = importlib.import_module(f"rtmcim.cli.{verb}")
+    for name in VERBS if verb is None else (verb,):
+        module = importlib.import_module(f"rtmcim.cli.{name}")
         module.add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # the verb is the first argument that is not an option (the top level has only --help
+    # and --version); anything else gets the whole parser, which lists the verbs
+    verb = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(verb if verb in VERBS else None)
     args = parser.parse_args(argv)
     try:
         code: int = args.run(args)

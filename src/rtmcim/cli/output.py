@@ -7,10 +7,11 @@ import io
 import json
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
+if TYPE_CHECKING:  # rich is imported when a table is drawn: csv and json never load it
+    from rich.console import Console
+    from rich.table import Table
 
 FORMATS = ("table", "csv", "json")
 
@@ -43,6 +44,8 @@ def fmt_num(v: Any) -> str:
 
 
 def table(rows: Sequence[Row], title: str | None = None, caption: str | None = None) -> Table:
+    from rich.table import Table
+
     t = Table(title=title, caption=caption, show_lines=False)
     if not rows:
         return t
@@ -73,6 +76,8 @@ def to_json(obj: Any) -> str:
 def console(stderr: bool = False) -> Console:
     """A rich console; when the output is not a terminal (a pipe, a file), tables get 200 columns
     instead of rich's default 80 so wide per-layer tables stay readable."""
+    from rich.console import Console
+
     c = Console(stderr=stderr, soft_wrap=False)
     if not c.is_terminal:
         c = Console(stderr=stderr, soft_wrap=False, width=200)

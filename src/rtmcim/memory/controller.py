@@ -21,8 +21,8 @@
     each when its timing constraint allows (:class:`CommandTiming`); the next
     request is taken the cycle after the previous one's READ or WRITE issued.
 
-The loop that takes the decisions is :mod:`rtmcim.memory.frfcfs`; stretches in
-which the queue stays full go through :mod:`rtmcim.memory.frfcfs_block`.
+The loop that takes the decisions is :mod:`rtmcim.memory.frfcfs` (in Python, the
+reference, and compiled in :mod:`rtmcim.memory._native`).
 
 The command timing below reproduces, cycle for cycle, the commands NVMain
 issues for RTSim's ``Config/RM.config``; the facts come from NVMain's subarray,
@@ -43,6 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rtmcim.errors import ConfigError
+from rtmcim.memory.track import stable_order
 
 ControllerKind = Literal["fcfs", "frfcfs"]
 CONTROLLERS: tuple[str, ...] = get_args(ControllerKind)
@@ -113,8 +114,7 @@ def next_in_row(row: IntArray) -> IntArray:
     """``nxt[i]``: the next access after i in the same row (``n`` if none)."""
     n = int(row.size)
     nxt = np.full(n, n, dtype=np.int64)
-    small = n and int(row.min()) >= 0 and int(row.max()) < 1 << 16
-    by_row = np.argsort(row.astype(np.uint16) if small else row, kind="stable")  # radix sort
+    by_row = stable_order(row)
     same = row[by_row[1:]] == row[by_row[:-1]]
     nxt[by_row[:-1][same]] = by_row[1:][same]
     return nxt
@@ -140,7 +140,6 @@ class Run:
     rows: array[int]
     nxt: array[int]
     writes: list[bool]
-    is_write: npt.NDArray[np.bool_]  # the same, for numpy
     cyc: array[int]
     arr: array[int]  # arrival cycle, filled as queue slots free up
     picked: bytearray

@@ -27,13 +27,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from rtmcim.memory.circuit import ArrayFigures, array_figures
-from rtmcim.memory.circuit.devices import Gate, devices, leakage_a
 from rtmcim.memory.macro_unit import MuArea, mu_area, shift_tally, word_read_tally, word_write_tally
 from rtmcim.memory.organization import Organization
 from rtmcim.tally import Tally
 from rtmcim.tech import Tech
+
+if TYPE_CHECKING:  # the circuit model is imported by circuit-level presets only
+    from rtmcim.memory.circuit import ArrayFigures
 
 
 def circuit_level(tech: Tech) -> bool:
@@ -42,6 +44,8 @@ def circuit_level(tech: Tech) -> bool:
 
 
 def _figures(org: Organization, tech: Tech) -> ArrayFigures:
+    from rtmcim.memory.circuit import array_figures
+
     return array_figures(org, tech)
 
 
@@ -163,6 +167,8 @@ def logic_leakage_nw_per_transistor(tech: Tech) -> float:
     hit = _LOGIC_LEAK.get(id(tech))
     if hit is not None and hit[0] is tech:  # sweeps ask once per point: cache per preset
         return hit[1]
+    from rtmcim.memory.circuit.devices import Gate, devices, leakage_a
+
     d = devices(tech)
     assert tech.periphery_circuit is not None  # a circuit-level preset has it (Tech validates)
     wn = d.f(tech.periphery_circuit.min_nmos_width_f)

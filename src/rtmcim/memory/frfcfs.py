@@ -1,10 +1,11 @@
 """The FR-FCFS controller's decisions, one at a time (rules: :mod:`rtmcim.memory.controller`).
 
 :func:`take_decisions` is the reference: it follows the queue, the arrivals and
-every command's timing constraint decision by decision. :func:`frfcfs_schedule`
-runs it, and hands the stretches in which the queue stays full to
-:func:`rtmcim.memory.frfcfs_block.run_block`, which checks its own result and
-gives back at the first decision it cannot vouch for.
+every command's timing constraint decision by decision, in Python.
+:func:`frfcfs_schedule` runs the same loop compiled (``frfcfs`` in
+:mod:`rtmcim.memory._native`, a line-for-line transcription of
+:func:`take_decisions`), or the reference itself with ``native=False``; the
+tests compare the two over random timings, policies and arrivals.
 
 Requests of one row are always taken in trace order (every rule takes the
 oldest request of a row), so the row-hit candidate after taking request p is
@@ -29,11 +30,17 @@ from rtmcim.memory.controller import (
     compact,
     next_in_row,
 )
-from rtmcim.memory.frfcfs_block import run_block
 
-# decisions taken one at a time before a full-queue block is tried, and the block sizes
-_FIRST_STRETCH, _MAX_STRETCH = 64, 4096
-_FIRST_BLOCK, _MAX_BLOCK = 1024, 1 << 16
+try:
+    from rtmcim.memory import _native
+except ImportError:  # pragma: no cover - a venv made before the extension: `make venv` builds it
+    _native = None  # type: ignore[assignment]
+
+# the order in which _native.frfcfs takes CommandTiming's fields
+_TIMING_ORDER = (
+    "t_rcd", "t_ras", "t_rp", "t_al", "t_burst", "t_ccd", "t_rtp", "t_cas", "t_rtrs", "t_cwd",
+    "t_wtr", "t_wr", "t_wp", "t_sh", "t_rrd", "t_raw", "raw", "t_cmd",
+)  # fmt: skip
 
 
 def take_decisions(run: Run, k_from: int, k_to: int, shift: Callable[[int], int] | None) -> None:
@@ -168,29 +175,82 @@ def frfcfs_schedule(
     shift: StaticShift | Callable[[int], int],
     policy: FrFcfs,
     *,
-    blocks: bool = True,
+    native: bool = True,
 ) -> Schedule:
     """Issue order and timing of FR-FCFS.
 
     ``row[i]`` is access i's row id; ``cycle`` its arrival cycle (None: all at cycle 0);
     ``shift`` gives its shift steps: static ports are counted here, any other policy by a
-    callable ``shift(i) -> steps`` called in issue order (so it may keep state). ``blocks``:
-    hand full-queue stretches to :func:`~rtmcim.memory.frfcfs_block.run_block` (the result
-    is the same; False takes every decision one at a time).
+    callable ``shift(i) -> steps`` called in issue order (so it may keep state). ``native``:
+    take the decisions in C (False: in the Python reference :func:`take_decisions`; the
+    result is the same).
     """
-    n, tm = int(row.size), policy.timing
+    n = int(row.size)
     cyc = np.zeros(n, dtype=np.int64) if cycle is None else np.asarray(cycle, dtype=np.int64)
+    nxt = next_in_row(row)
+    if native and _native is not None:
+        return _native_schedule(row, nxt, is_write, cyc, shift, policy)
+    return _reference_schedule(row, nxt, is_write, cyc, shift, policy)
+
+
+def _native_schedule(
+    row: IntArray,
+    nxt: IntArray,
+    is_write: npt.NDArray[np.bool_],
+    cyc: IntArray,
+    shift: StaticShift | Callable[[int], int],
+    policy: FrFcfs,
+) -> Schedule:
+    assert _native is not None
+    n, tm = int(row.size), policy.timing
+    order = np.empty(n, dtype=np.int64)
+    steps = np.empty(n, dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int64)
+    units, targets, mode, mus, call = empty, empty, 2, 0, None
+    if isinstance(shift, StaticShift):
+        mode, mus = (1 if shift.eager else 0), shift.mus
+        units = np.ascontiguousarray(shift.unit, dtype=np.int64)
+        targets = np.ascontiguousarray(shift.domain % (shift.domains // shift.ports), np.int64)
+    else:
+        call = shift
+    timing = tuple(int(getattr(tm, name)) for name in _TIMING_ORDER)
+    hits, acts, done = _native.frfcfs(
+        np.ascontiguousarray(row, dtype=np.int64),
+        nxt,
+        np.ascontiguousarray(is_write, dtype=np.bool_),
+        cyc,
+        order,
+        steps,
+        mode,
+        units,
+        targets,
+        mus,
+        call,
+        policy.queue_depth,
+        policy.starvation_threshold,
+        timing,
+    )
+    return Schedule(order, steps, hits, acts, max(done, 0))
+
+
+def _reference_schedule(
+    row: IntArray,
+    nxt: IntArray,
+    is_write: npt.NDArray[np.bool_],
+    cyc: IntArray,
+    shift: StaticShift | Callable[[int], int],
+    policy: FrFcfs,
+) -> Schedule:
+    n, tm = int(row.size), policy.timing
     static = shift if isinstance(shift, StaticShift) else None
     head = np.maximum.accumulate(cyc[: policy.queue_depth])  # arrivals before any slot frees
     arr = np.zeros(n, dtype=np.int64)
     arr[: head.size] = head
-    nxt = next_in_row(row)
     run = Run(
         policy=policy,
         rows=compact(row),
         nxt=compact(nxt),
         writes=is_write.tolist(),
-        is_write=np.asarray(is_write, dtype=np.bool_),
         cyc=compact(cyc),
         arr=compact(arr),
         picked=bytearray(n + 1),
@@ -207,23 +267,7 @@ def frfcfs_schedule(
         step_of: Callable[[int], int] | None = _eager_steps(static)
     else:
         step_of = None if static is not None else shift  # type: ignore[assignment]
-    use_blocks = blocks and static is not None and not static.eager
-    cummax = np.maximum.accumulate(cyc) if n else cyc
-    k, stretch, block = 0, _FIRST_STRETCH, _FIRST_BLOCK
-    while k < n:
-        k_end = min(n, k + stretch) if use_blocks else n
-        take_decisions(run, k, k_end, step_of)
-        k = k_end
-        if k >= n:
-            break
-        assert static is not None  # use_blocks
-        reached = run_block(run, static, cummax, k, min(n, k + block))
-        if reached == k:  # the queue is not full: go on one decision at a time for longer
-            stretch = min(2 * stretch, _MAX_STRETCH)
-        else:
-            stretch = _FIRST_STRETCH
-            block = min(2 * block, _MAX_BLOCK) if reached == min(n, k + block) else block
-        k = reached
+    take_decisions(run, 0, n, step_of)
     return Schedule(
         np.frombuffer(run.order, dtype=np.int64),
         np.frombuffer(run.steps, dtype=np.int64),

@@ -33,12 +33,15 @@ computes the circuits of each organisation once.
 
 from __future__ import annotations
 
-from rtmcim.memory.circuit import ArrayFigures, SramOrganization, array_figures
-from rtmcim.memory.circuit import optimize_organization as _optimize
+from typing import TYPE_CHECKING
+
 from rtmcim.memory.costs import circuit_level, htree_latency_ns
 from rtmcim.memory.organization import Organization
 from rtmcim.tech import Prices, Tech, constant_prices
 from rtmcim.tech.price import logic_energies_pj, logic_latencies_ns
+
+if TYPE_CHECKING:  # the circuit model is imported by circuit-level presets only
+    from rtmcim.memory.circuit import ArrayFigures, SramOrganization
 
 _CACHE: dict[tuple[int, Organization | None], tuple[Tech, Prices]] = {}
 _CACHE_LIMIT = 4096
@@ -65,6 +68,8 @@ def _constant_prices(tech: Tech, org: Organization) -> Prices:
 
 
 def _circuit_prices(tech: Tech, org: Organization) -> Prices:
+    from rtmcim.memory.circuit import array_figures
+
     fig = array_figures(org, tech)
     w, tracks = fig.word_bits, org.mu.tracks
     shift_pj = fig.shift_step.energy_pj / tracks  # per track-step
@@ -102,7 +107,11 @@ def _circuit_prices(tech: Tech, org: Organization) -> Prices:
 
 def sram_organization(tech: Tech, capacity_bytes: int, word_bits: int) -> SramOrganization:
     """The SRAM of ``capacity_bytes`` a baseline builds: DESTINY-style search on read EDP."""
-    best = _optimize(8 * capacity_bytes, word_bits, tech, SRAM_TARGET, cell="sram", top=1)
+    from rtmcim.memory.circuit import SramOrganization, optimize_organization
+
+    best = optimize_organization(
+        8 * capacity_bytes, word_bits, tech, SRAM_TARGET, cell="sram", top=1
+    )
     org = best[0][0]
     assert isinstance(org, SramOrganization)
     return org
@@ -110,6 +119,8 @@ def sram_organization(tech: Tech, capacity_bytes: int, word_bits: int) -> SramOr
 
 def sram_figures(tech: Tech, capacity_bytes: int, word_bits: int) -> ArrayFigures:
     """Circuit figures of the SRAM a baseline builds (circuit-level presets only)."""
+    from rtmcim.memory.circuit import array_figures
+
     return array_figures(sram_organization(tech, capacity_bytes, word_bits), tech)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtmcim.memory.circuit import array_figures
 from rtmcim.memory.costs import (
     AreaBreakdown,
     access_tallies,
@@ -66,6 +65,8 @@ def circuit_breakdown(mem: Memory) -> dict[str, dict[str, float]]:
     """Component parts of the circuit model (empty at the per-event level), units in the keys."""
     if not circuit_level(mem.tech):
         return {}
+    from rtmcim.memory.circuit import array_figures  # circuit-level presets only
+
     fig = array_figures(mem.org, mem.tech)
     out: dict[str, dict[str, float]] = {}
     for label, path in (

@@ -1,7 +1,7 @@
 """Trace lines one at a time: the rules of both formats, and the errors they raise.
 
 This is the reference reading of a trace (:mod:`rtmcim.memory.trace_parse` reads
-ordinary chunks faster with numpy and falls back to it): rtmcim's rules and
+ordinary chunks faster in C and falls back to it): rtmcim's rules and
 NVMain's (``--compat rtsim``), as described in that module. The first line that
 breaks them raises one :class:`~rtmcim.errors.TraceError` naming the file, the
 line number, the line and what is allowed.
@@ -34,8 +34,6 @@ ALLOWED_LINE_RTSIM = (
 )
 DATA_HEX_DIGITS = 128  # NVMain's reader takes a 64-byte line of data per access
 CYCLE_LIMIT_RTSIM = 1 << 32  # NVMain reads the cycle as an unsigned int
-MAX_DEC_DIGITS = 18  # below 2^63
-MAX_HEX_DIGITS = 15  # below 2^63 with room: longer addresses go through the line parser
 
 # byte -> digit value (255: not a digit of that base)
 DEC = np.full(256, 255, dtype=np.uint8)
@@ -55,7 +53,11 @@ class ParseState:
     version: int = 0
     last_cycle: int = 0
     parts: list[tuple[BoolArray, IntArray, IntArray, IntArray]] = field(default_factory=list)
-    mask: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # reused per chunk
+    # the fast path writes into a block of arrays (is_write, address, cycle, line) with room
+    # for more: entries [start, filled) are not in ``parts`` yet
+    block: tuple[BoolArray, IntArray, IntArray, IntArray] | None = None
+    start: int = 0
+    filled: int = 0
 
     @property
     def allowed(self) -> str:

@@ -22,10 +22,14 @@ Two rule sets:
     ``NVMV1`` trace, ``OLDDATA``) is 128 hex digits, the 64-byte line the
     reader expects; ``CYCLE`` is below 2^32 and never decreases.
 
-The file is read in chunks (never whole); each chunk is split into tokens with
-a few numpy passes over its bytes. A chunk with anything unusual (a comment, a
-blank line, a tab or carriage return, a bad token) is parsed line by line
-instead, which is also where errors are raised: the first bad line of the file
+The file is read in chunks of whole lines (never whole). Each chunk goes
+through the C fast path (``parse_chunk`` in :mod:`rtmcim.memory._native`: one
+pass over its bytes, tokens split by single spaces, the fields checked and
+decoded as they go). A chunk with anything unusual (a comment, a blank line, a
+tab or carriage return, a byte outside printable ASCII, a bad token) is parsed
+line by line instead by the reference reading
+(:mod:`rtmcim.memory.trace_lines`, which the tests compare the fast path
+against), which is also where errors are raised: the first bad line of the file
 gives one :class:`~rtmcim.errors.TraceError` naming the file, the line number
 and what is allowed, and nothing after its chunk is read.
 """
@@ -37,27 +41,27 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-import numpy.typing as npt
 
 from rtmcim.errors import TraceError
 from rtmcim.memory.trace_lines import (
     ALLOWED_LINE,
     ALLOWED_LINE_RTSIM,
     COMPAT_MODES,
-    CYCLE_LIMIT_RTSIM,
-    DATA_HEX_DIGITS,
-    DEC,
-    HEX,
-    MAX_DEC_DIGITS,
-    MAX_HEX_DIGITS,
+    BoolArray,
     Compat,
+    IntArray,
     ParseState,
     parse_lines,
 )
 
-CHUNK_BYTES = 1 << 22  # 4 MiB: a few passes over it stay in cache
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
+try:
+    from rtmcim.memory import _native
+except ImportError:  # pragma: no cover - a venv made before the extension: `make venv` builds it
+    _native = None  # type: ignore[assignment]
+
+CHUNK_BYTES = 1 << 22  # 4 MiB: read with one call, parsed while it is in cache
+_KINDS: tuple[str | None, ...] = (None, "simple", "nvmain")  # the C parser's codes
+_KIND_CODE = {k: i for i, k in enumerate(_KINDS)}
 
 
 @dataclass(frozen=True)
@@ -80,125 +84,64 @@ class Accesses:
         return f"{self.source}:{int(self.lines[i])}" if self.lines is not None else self.source
 
 
-def _digits(
-    buf: npt.NDArray[np.uint8], end: IntArray, length: IntArray, table: npt.NDArray[np.uint8]
-) -> IntArray | None:
-    """Values of the tokens ending (exclusive) at ``end``; None if a byte is not a digit."""
-    width = int(length.max())
-    base = 16 if table is HEX else 10
-    lead = width - length  # missing leading digits read as 0
-    padded = width - int(length.min())
-    out = np.zeros(end.size, dtype=np.int64)
-    bad = False
-    for k in range(width):  # one column of digits at a time: no n x width temporaries
-        d = table.take(buf.take(end - (width - k)))
-        if k < padded:
-            d[lead > k] = 0
-        bad |= int(d.max()) == 255
-        out *= base
-        out += d
-    return None if bad else out
+def _room(st: ParseState, lines: int) -> tuple[BoolArray, IntArray, IntArray, IntArray]:
+    """Output arrays with room for ``lines`` more accesses, at the end of the block.
+
+    A block is allocated once with room to spare (np.empty: pages never written cost no
+    memory) and filled chunk after chunk; a trace that fits one block is returned as views
+    of it, never copied.
+    """
+    if st.block is None or st.block[1].size - st.filled < lines:
+        _close(st)
+        size = max(4 * lines, 2 * st.filled, 1 << 20)
+        st.block = (
+            np.empty(size, dtype=np.bool_),
+            np.empty(size, dtype=np.int64),
+            np.empty(size, dtype=np.int64),
+            np.empty(size, dtype=np.int64),
+        )
+        st.start = st.filled = 0
+    f = st.filled
+    w, a, c, n = st.block
+    return w[f:], a[f:], c[f:], n[f:]
 
 
-def _parse_fast(st: ParseState, buf: npt.NDArray[np.uint8], first_line: int) -> int | None:
-    """Parse whole lines with numpy: the number of lines, or None if the line parser must."""
-    if st.mask.size < buf.size:
-        st.mask = np.empty(max(buf.size, CHUNK_BYTES), dtype=bool)
-    mask = st.mask[: buf.size]
-    np.less_equal(buf, 32, out=mask)
-    ws = np.flatnonzero(mask)  # token ends: every token is followed by a space or newline
-    wc = buf[ws]
-    nl = np.flatnonzero(wc == 10)  # token index ending each line
-    if nl.size + np.count_nonzero(wc == 32) != ws.size:  # a tab, CR or control byte
-        return None
-    if ws[0] == 0 or (ws.size > 1 and int(np.diff(ws).min()) == 1):  # empty token
-        return None
-    first = np.empty_like(nl)
-    first[0] = 0
-    first[1:] = nl[:-1] + 1
-    ntok = nl - first + 1
-    rtsim = st.compat == "rtsim"
-    lo, hi = int(ntok.min()), int(ntok.max())
-    if lo == hi == 2 and not rtsim:
-        kind, op_t, addr_t = "simple", first, first + 1
-    elif lo >= 4 and hi <= 6:
-        kind, op_t, addr_t = "nvmain", first + 1, first + 2
-    else:
-        return None
-    if st.kind not in (None, kind):
-        return None
+def _close(st: ParseState) -> None:
+    """Hand the block's new entries to ``st.parts`` (before the line parser adds its own)."""
+    if st.block is not None and st.filled > st.start:
+        s, f = st.start, st.filled
+        st.parts.append(tuple(x[s:f] for x in st.block))  # type: ignore[arg-type]
+        st.start = f
 
-    line_start = np.empty_like(nl)
-    line_start[0] = 0
-    line_start[1:] = ws[nl[:-1]] + 1
 
-    def span(t: IntArray) -> tuple[IntArray, IntArray]:
-        """Length and end of token ``t`` (never a line's first token: see ``line_start``)."""
-        end = ws[t]
-        return end - ws[t - 1] - 1, end
-
-    op_len, op_end = span(op_t)
-    ops = buf[op_end - 1]
-    is_w = ops == 87  # W
-    ok = is_w | (ops == 82)  # R
-    if not rtsim:
-        is_w |= ops == 119  # w
-        ok |= is_w | (ops == 114)  # r
-    if int(op_len.max()) != 1 or not ok.all():
+def _parse_native(
+    st: ParseState, block: bytes | bytearray, cut: int, first_line: int
+) -> int | None:
+    """Parse whole lines with the C fast path: the number of lines, or None if the line
+    parser must (anything unusual, or an error to report)."""
+    if _native is None:
         return None
-    cycle = np.zeros(nl.size, dtype=np.int64)
-    if kind == "nvmain":
-        c_end = ws[first]
-        c_len = c_end - line_start
-        if int(c_len.max()) > MAX_DEC_DIGITS:
-            return None
-        got = _digits(buf, c_end, c_len, DEC)
-        if got is None:
-            return None
-        cycle = got
-        if rtsim:
-            if int(cycle.max()) >= CYCLE_LIMIT_RTSIM or int(cycle[0]) < st.last_cycle:
-                return None
-            if (np.diff(cycle) < 0).any() or (span(first + 3)[0] != DATA_HEX_DIGITS).any():
-                return None
-            if st.version == 1 and hi >= 5:
-                has_old = ntok >= 5
-                if (span(first[has_old] + 4)[0] != DATA_HEX_DIGITS).any():
-                    return None
-    a_len, a_end = span(addr_t)
-    a_start = a_end - a_len
-    prefixed = (a_len > 2) & (buf[a_start] == 48) & ((buf[a_start + 1] | 32) == 120)  # 0x, 0X
-    hexa = prefixed | rtsim
-    digits_len = a_len - 2 * prefixed
-    if int(digits_len.max()) > (MAX_HEX_DIGITS if hexa.any() else MAX_DEC_DIGITS):
+    w, a, c, n = _room(st, cut // 4 + 1)  # a line the fast path takes holds >= 4 bytes
+    rtsim, kind = st.compat == "rtsim", _KIND_CODE[st.kind]
+    got = _native.parse_chunk(
+        block, cut, rtsim, st.version, kind, st.last_cycle, first_line, w, a, c, n
+    )
+    if got is None:
         return None
-    address = np.zeros(nl.size, dtype=np.int64)
-    for mask, table in ((hexa, HEX), (~hexa, DEC)):
-        if mask.all():
-            got = _digits(buf, a_end, digits_len, table)
-        elif mask.any():
-            got = _digits(buf, a_end[mask], digits_len[mask], table)
-        else:
-            continue
-        if got is None:
-            return None
-        address[mask] = got
-    st.kind = kind
-    if rtsim and kind == "nvmain":
-        st.last_cycle = int(cycle[-1])
-    lines = first_line + np.arange(nl.size, dtype=np.int64)
-    st.parts.append((is_w, address, cycle, lines))
-    return int(nl.size)
+    k, kind, st.last_cycle = got
+    st.kind = _KINDS[kind]
+    st.filled += k
+    return k
 
 
 def _parse_chunk(st: ParseState, block: bytes | bytearray, cut: int, first_line: int) -> int:
     """Parse ``block[:cut]``, whole lines starting at file line ``first_line``; their count."""
     if cut == 0:
         return 0
-    if block.find(b"#", 0, cut) < 0:
-        got = _parse_fast(st, np.frombuffer(block, dtype=np.uint8, count=cut), first_line)
-        if got is not None:
-            return got
+    got = _parse_native(st, block, cut, first_line)
+    if got is not None:
+        return got
+    _close(st)
     try:
         text = bytes(block[: cut - 1]).decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -264,9 +207,13 @@ def parse_stream(stream: BinaryIO, source: str, compat: Compat = "rtmcim") -> Ac
                 else:
                     _parse_chunk(st, bytes(buf[:size]) + b"\n", size + 1, line_no)
             break
+    _close(st)
     if not st.parts:
         parse_lines(st, "", line_no)  # an empty trace: empty arrays of the right types
-    is_w, addr, cyc, lines = (np.concatenate(p) for p in zip(*st.parts, strict=True))
+    if len(st.parts) == 1:
+        is_w, addr, cyc, lines = st.parts[0]
+    else:
+        is_w, addr, cyc, lines = (np.concatenate(p) for p in zip(*st.parts, strict=True))
     has_cycles = st.kind == "nvmain"
     return Accesses(is_w, addr, source, lines, cyc if has_cycles else None, version_line, dropped)
 

@@ -149,6 +149,14 @@ class Track:
         return [self.access(d) for d in domains]
 
 
+def stable_order(keys: IntArray) -> IntArray:
+    """``np.argsort(keys, kind="stable")``; keys in 0..65535 (a few thousand MUs) are sorted
+    as 16-bit integers, which numpy sorts by radix, 5-10x faster than 64-bit ones."""
+    if keys.size and int(keys.min()) >= 0 and int(keys.max()) < 1 << 16:
+        return np.argsort(keys.astype(np.uint16), kind="stable")
+    return np.argsort(keys, kind="stable")
+
+
 def shift_steps_vectorized(
     unit: npt.ArrayLike,
     domain: npt.ArrayLike,
@@ -195,24 +203,24 @@ def shift_steps_vectorized(
     own = d % seg  # offset for the owner port
     # Offset for the next port, shifting the other way; only when that port
     # exists and the domain is not already at the owner's home.
-    nxt_ok = (d // seg < ports - 1) & (own > 0)
+    nxt_ok = (d // seg < ports - 1) & (own > 0) if port_policy == "nearest" else None
 
     if update_policy == "eager":
         if np.any(offsets[u] != 0):
             # a unit left away from home by an earlier (lazy) stream pays its way back first
             raise ValueError("eager update policy needs every unit to start at home")
-        if port_policy == "static":
+        if nxt_ok is None:
             return 2 * own
         return 2 * np.where(nxt_ok, np.minimum(own, seg - own), own)
 
-    order = np.argsort(u, kind="stable")
-    us = u[order]
+    order = stable_order(u)
+    us = u.take(order)
     first = np.ones(n, dtype=bool)
     first[1:] = us[1:] != us[:-1]
     steps_sorted = np.empty(n, dtype=np.int64)
 
     if port_policy == "static":
-        ts = own[order]
+        ts = own.take(order)
         prev = np.empty(n, dtype=np.int64)
         prev[1:] = ts[:-1]
         prev[first] = offsets[us[first]]
@@ -221,6 +229,7 @@ def shift_steps_vectorized(
         last[:-1] = us[1:] != us[:-1]
         offsets[us[last]] = ts[last]
     else:
+        assert nxt_ok is not None
         starts = np.flatnonzero(first)
         group_start = np.repeat(starts, np.diff(np.append(starts, n)))
         rank = np.arange(n) - group_start

@@ -15,6 +15,7 @@ from rtmcim.memory import Accesses, FrFcfs, load_memory, memory_from_dict, run_t
 from rtmcim.memory.controller import CommandTiming, StaticShift
 from rtmcim.memory.frfcfs import frfcfs_schedule
 from rtmcim.memory.trace import map_addresses, schedule
+from rtmcim.memory.track import Track
 
 CONFIGS = Path(__file__).resolve().parents[3] / "src" / "rtmcim" / "configs" / "memory"
 
@@ -202,23 +203,34 @@ def test_frfcfs_steps_follow_the_port_policies(port: str, update: str) -> None:
     assert list(mem.org.shift_steps(loc.mu_global[o], loc.domain[o])) == list(s.steps)
 
 
-@settings(max_examples=60, deadline=None)
+def _shift_of(kind: str, unit: np.ndarray, domain: np.ndarray) -> StaticShift | object:
+    """The shift counter of one replay: static ports (lazy or eager) or a fresh callable."""
+    if kind != "nearest":
+        return StaticShift(unit, domain, 16, 2, 6, eager=kind == "eager")
+    tracks = [Track(16, 2, "nearest", "lazy") for _ in range(6)]
+    return lambda i: tracks[int(unit[i])].access(int(domain[i]))
+
+
+@settings(max_examples=80, deadline=None)
 @given(
     st.integers(0, 2**32 - 1),
     st.integers(1, 40),  # queue depth
     st.integers(0, 6),  # starvation threshold
     st.sampled_from([4, 8, 16]),  # row domains
-    st.lists(st.integers(0, 12), min_size=10, max_size=10),  # command timing
+    st.lists(st.integers(0, 12), min_size=16, max_size=16),  # command timing
     st.sampled_from([0, 1, 3, 20]),  # mean cycles between requests
+    st.sampled_from(["lazy", "eager", "nearest"]),  # static lazy / static eager / callable
 )
-def test_full_queue_blocks_equal_the_decision_loop(
-    seed: int, depth: int, thr: int, row_domains: int, t: list[int], spacing: int
+def test_compiled_decisions_equal_the_python_reference(
+    seed: int, depth: int, thr: int, row_domains: int, t: list[int], spacing: int, kind: str
 ) -> None:
-    # frfcfs_block times whole blocks with numpy and checks them against every constraint;
-    # whatever the timing values, arrivals and policy, the result must be the loop's
+    # _native.frfcfs transcribes take_decisions into C; whatever the timing values, arrivals,
+    # policy and shift counter, its result must be the Python loop's
     timing = CommandTiming(
         t_rcd=t[0], t_rp=max(1, t[1]), t_burst=t[2], t_rtp=t[3], t_cwd=t[4], t_cas=t[5],
-        t_wtr=t[6], t_wr=t[7], t_wp=t[8], t_rrd=t[9], t_sh=t[9] % 3,
+        t_wtr=t[6], t_wr=t[7], t_wp=t[8], t_rrd=t[9], t_sh=t[9] % 3, t_ras=t[10],
+        t_al=t[11] % 3, t_ccd=t[12], t_rtrs=t[13] % 4, t_raw=t[14], raw=1 + t[15] % 5,
+        t_cmd=t[15],
     )  # fmt: skip
     rng = np.random.default_rng(seed)
     n = 3000
@@ -227,13 +239,27 @@ def test_full_queue_blocks_equal_the_decision_loop(
     row = unit * (16 // row_domains) + domain // row_domains
     cycle = np.cumsum(rng.integers(0, 2 * spacing + 1, n)) if spacing else None
     is_write = rng.random(n) < 0.3
-    shift = StaticShift(unit, domain, 16, 2, 6)
     policy = FrFcfs(depth, thr, row_domains, timing)
-    fast = frfcfs_schedule(row, is_write, cycle, shift, policy)
-    ref = frfcfs_schedule(row, is_write, cycle, shift, policy, blocks=False)
+    fast = frfcfs_schedule(row, is_write, cycle, _shift_of(kind, unit, domain), policy)  # type: ignore[arg-type]
+    ref = frfcfs_schedule(
+        row,
+        is_write,
+        cycle,
+        _shift_of(kind, unit, domain),
+        policy,
+        native=False,  # type: ignore[arg-type]
+    )
     assert list(fast.order) == list(ref.order) and list(fast.steps) == list(ref.steps)
     assert (fast.row_hits, fast.activations, fast.last_cycle) == (
         ref.row_hits,
         ref.activations,
         ref.last_cycle,
     )
+
+
+def test_the_compiled_loop_is_built() -> None:
+    # pip builds rtmcim.memory._native (setup.py); without it every replay falls back to the
+    # Python references, correct but about 100x slower: a stale venv needs `make venv`
+    from rtmcim.memory import _native
+
+    assert callable(_native.frfcfs) and callable(_native.parse_chunk)

@@ -146,3 +146,81 @@ def test_empty_traces() -> None:
     for compat in ("rtmcim", "rtsim"):
         acc = parse_trace_text("", "t", compat)  # type: ignore[arg-type]
         assert len(acc) == 0 and acc.address.dtype == np.int64
+
+
+ODD = ["", "0x", "x1", "-3", "1e3", "X", "é", "00\t0", "00\r", "9" * 19, "f" * 16, "#"]
+OPS = {"rtmcim": ["R", "W", "r", "w"], "rtsim": ["R", "W"]}
+ADDRS = {
+    "rtmcim": ["0x40", "0X4f", "40", "0", "0x" + "f" * 15, "9" * 18],
+    "rtsim": ["0x40", "0X4f", "40", "ff", "0", "f" * 15, "0x" + "f" * 15],
+}
+DATA = {"rtmcim": [D, D.upper(), "z" * 128, D[:-1]], "rtsim": [D, D.upper(), "#" * 128]}
+SHAPES = {"nvmain": 5, "nvmain-old": 6, "nvmain-4": 4, "simple": 2}
+
+
+@st.composite
+def trace_rows(draw: st.DrawFn, compat: str) -> list[list[str]]:
+    """Lines of one format, well-formed under ``compat`` (cycles never decrease); now and
+    then an odd field or field count."""
+    fields = SHAPES[draw(st.sampled_from(sorted(SHAPES)))]
+    op, addr, data = (st.sampled_from(x[compat]) for x in (OPS, ADDRS, DATA))
+    rows, cycle = [], 0
+    for _ in range(draw(st.integers(1, 8))):
+        cycle += draw(st.sampled_from([0, 1, 4, 4294967295]))
+        c = f"{cycle:0{draw(st.integers(1, 3))}d}"
+        if fields == 2:
+            row = [draw(op), draw(addr)]
+        else:
+            row = [c, draw(op), draw(addr), *(draw(data) for _ in range(max(1, fields - 4)))]
+            row += ["0"] * (fields > 4)
+        k = draw(st.integers(0, 50))
+        if k < len(row):
+            row[k] = draw(st.sampled_from(ODD))
+        elif k == 50:
+            row.append("0")
+        rows.append(row)
+    return rows
+
+
+def _outcome(text: str, compat: str) -> tuple[object, ...]:
+    try:
+        a = parse_trace_text(text, "t", compat)  # type: ignore[arg-type]
+    except TraceError as e:
+        return ("error", str(e))
+    cyc = None if a.cycle is None else a.cycle.tolist()
+    return (a.is_write.tolist(), a.address.tolist(), cyc, a.lines.tolist(), a.dropped_lines)  # type: ignore[union-attr]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["rtmcim", "rtsim"]).flatmap(lambda c: st.tuples(st.just(c), trace_rows(c))),
+    st.sampled_from(["", "NVMV0\n", "NVMV1\n"]),
+    st.sampled_from([" ", " ", " ", "  "]),
+)
+def test_the_c_fast_path_reads_any_text_as_the_line_parser_does(
+    case: tuple[str, list[list[str]]], header: str, sep: str
+) -> None:
+    compat, rows = case
+    # the C parser either reads a chunk exactly as the reference line parser would or hands
+    # it over: on odd fields, separators and bytes, the accesses or the error are the same
+    text = header + "".join(sep.join(r) + "\n" for r in rows)
+    if rows[0] == ["R"]:  # the same text without its last newline
+        text = text[:-1]
+    fast = _outcome(text, compat)
+    native = trace_parse._native
+    try:
+        trace_parse._native = None  # type: ignore[assignment]
+        ref = _outcome(text, compat)
+    finally:
+        trace_parse._native = native
+    assert fast == ref
+
+
+@pytest.mark.parametrize("compat", ["rtmcim", "rtsim"])
+def test_the_c_fast_path_takes_ordinary_lines(compat: str) -> None:
+    # the fast path must not hand ordinary NVMain lines to the line parser
+    text = nv([(4 * i, "RW"[i % 2], hex(64 * i)) for i in range(50)], "NVMV0")
+    st_ = trace_parse.ParseState("t", compat)  # type: ignore[arg-type]
+    body = text.split("\n", 1)[1].encode()
+    assert trace_parse._parse_native(st_, body, len(body), 2) == 50
+    assert st_.kind == "nvmain" and (compat == "rtmcim" or st_.last_cycle == 196)
