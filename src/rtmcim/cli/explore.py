@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         from rtmcim.errors import ConfigError
 
         raise ConfigError("must be at least 1", key="--budget", value=args.budget)
-    bar, train_cb, sweep_cb, progress = _progress(args, args.budget or space.config.budget)
+    bar, train_cb, sweep_cb, progress = _progress(args, args.budget or space.config.budget, out)
     executor = _executor(args, train_cb, sweep_cb)
     try:
         with bar:
@@ -134,19 +134,23 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(args: argparse.Namespace, trials: int) -> tuple[Any, Any, Any, Any]:
-    """A bar over the model trials and one over the current model's training and sweep, and the
-    callbacks that feed them (training, sweep, study events)."""
+def _progress(args: argparse.Namespace, trials: int, out: Path) -> tuple[Any, Any, Any, Any]:
+    """A bar over the model trials (trials done, hardware points evaluated, the best so far and
+    the time left) and one over the current model's training and sweep, and the callbacks that
+    feed them (training, sweep, study events). Without a terminal or with --no-progress: one
+    line per event on stderr, as before."""
     from rich.progress import BarColumn, TextColumn
 
-    bar = progress_bar(
-        not args.no_progress,
+    from rtmcim.cli.study_progress import StudyStats, stats_column
+
+    stats = StudyStats()
+    columns = [
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
-        transient=False,
-    )
-    trials_task = bar.add_task("model trials", total=trials)
+    ]
+    bar = progress_bar(not args.no_progress, *columns, stats_column(stats), transient=False)
+    trials_task = bar.add_task("model trials", total=trials, study=True)
     inner = bar.add_task("current model", total=1, visible=False)
 
     def train_cb(ev: Any) -> None:
@@ -157,6 +161,13 @@ def _progress(args: argparse.Namespace, trials: int) -> tuple[Any, Any, Any, Any
         bar.update(inner, description="  hardware sweep", completed=done, total=total, visible=True)
 
     def progress(ev: Any) -> None:
+        from rtmcim.report.results import trial_brief
+
+        stats.begin(ev.done)
+        if ev.kind == "trial" and ev.number >= 0:
+            brief = trial_brief(out, ev.number)
+            if brief is not None:
+                stats.add(brief)
         bar.update(trials_task, completed=ev.done, total=ev.total)
         if ev.message and ev.kind in ("start", "trial", "reference", "reused"):
             if not bar.disable:

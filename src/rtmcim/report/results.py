@@ -233,3 +233,25 @@ def tech_sources(arch: Arch) -> list[dict[str, str]]:
                 {"field": f"{name}.{k}", "value": str(getattr(section, k, "")), "source": v}
             )
     return rows
+
+
+def trial_brief(folder: str | Path, number: int) -> dict[str, float] | None:
+    """What a progress display tells of a finished trial, from its files: hardware points
+    evaluated, feasible ones, the model's accuracy and the least energy of a feasible point
+    (pJ, NaN if none); None while its files are not there or not readable."""
+    tdir = Path(folder) / "trials"
+    meta_file, pts_file = tdir / f"trial-{number:04d}.json", tdir / f"trial-{number:04d}-points.csv"
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        with pts_file.open(encoding="utf-8", newline="") as fh:
+            energies = [
+                float(r["energy_pj"]) for r in csv.DictReader(fh) if r["feasible"] == "True"
+            ]
+    except (OSError, ValueError, KeyError):
+        return None
+    return {
+        "points": float(meta.get("points", 0)),
+        "feasible": float(len(energies)),
+        "accuracy": float(meta.get("accuracy", math.nan)),
+        "energy_pj": min(energies, default=math.nan),
+    }

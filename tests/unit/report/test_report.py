@@ -216,3 +216,19 @@ def test_the_report_is_one_file_that_needs_no_network(folder: Path) -> None:
     assert html.index("The Pareto front") < html.index("What was searched")  # the front first
     for png in (folder / "plots").glob("*.png"):  # each static figure as SVG for papers
         assert png.with_suffix(".svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+
+
+def test_trial_brief_is_what_the_progress_bar_tells(folder: Path) -> None:
+    from rtmcim.report.results import trial_brief
+
+    res = load_results(folder)
+    for t in (0, 1):
+        mine = [p for p in res.points if p["trial"] == t]
+        ok = [p["energy_pj"] for p in mine if p["feasible"]]
+        assert trial_brief(folder, t) == {
+            "points": len(mine),
+            "feasible": len(ok),
+            "accuracy": (0.9, 0.8)[t],
+            "energy_pj": min(ok),
+        }
+    assert trial_brief(folder, 7) is None  # not written (yet)
