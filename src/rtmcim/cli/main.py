@@ -28,6 +28,7 @@ VERBS: tuple[str, ...] = (
     "faults",
     "explore",
     "report",
+    "dashboard",
 )
 
 
