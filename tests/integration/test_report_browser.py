@@ -184,6 +184,8 @@ def test_a_screenshot_for_the_test_log(page: Any) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / "report-front.png"
     page.evaluate("() => window.scrollTo(0, 0)")
+    page.wait_for_timeout(150)
+    page.evaluate("() => Plotly.Fx.hover('front-plot', [{curveNumber: 0, pointNumber: 0}])")
     page.screenshot(path=str(path))
     assert path.stat().st_size > 10_000
     print(f"screenshot: {path}")

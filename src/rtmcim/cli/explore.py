@@ -24,7 +24,9 @@ def add_parser(sub: Any) -> None:
             "trials are kept, none is run twice. An optional 'faults:' section in the space "
             "(rates: shift=1e-3, mitigation: none|position_check[:N]|tmr_msb[:B], images: 300, "
             "seed: 0) adds the fault_accuracy column and objective: accuracy under those faults on "
-            "the bit-exact engine, measured once per model on the base arch of the hardware half."
+            "the bit-exact engine, measured once per model on the base arch of the hardware half. "
+            "report.html is interactive and self-contained; 'rtmcim dashboard OUT' serves the "
+            "study in optuna-dashboard."
         ),
     )
     p.add_argument(
@@ -66,7 +68,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--data-dir", default=None, help="data folder (default $RTMCIM_DATA)")
     p.add_argument("--cache-dir", default=None, help="model cache (default $RTMCIM_CACHE)")
     p.add_argument("--no-report", action="store_true", help="do not build the report at the end")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bars (trials done, points evaluated, best so far, ETA): one line per "
+        "event instead, as when stderr is not a terminal",
+    )
     p.set_defaults(run=run)
 
 

@@ -13,8 +13,9 @@ def add_parser(sub: Any) -> None:
         "report",
         help="rebuild the report of an 'rtmcim explore' results folder",
         description=(
-            "Rebuild trials.csv, pareto.csv, summary.json, plots/ and report.html of a results "
-            "folder from what the study stored there (no training, no optimizer)."
+            "Rebuild trials.csv, pareto.csv, summary.json, plots/ (PNG and SVG) and report.html "
+            "(interactive, self-contained: opens with no network) of a results folder from what "
+            "the study stored there (no training, no optimizer)."
         ),
     )
     p.add_argument("folder", metavar="DIR", help="the --out folder of an 'rtmcim explore' run")
