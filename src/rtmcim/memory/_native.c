@@ -156,15 +156,16 @@ static int get_out(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, const ch
 
 static PyObject *py_parse_chunk(PyObject *self, PyObject *args) {
     Py_buffer in, ow, oa, oc, ol;
-    Py_ssize_t n;
+    Py_ssize_t start, end;
     int rtsim, version, kind;
     long long last, first_line;
     PyObject *w_obj, *a_obj, *c_obj, *l_obj;
-    if (!PyArg_ParseTuple(args, "y*npiiLLOOOO", &in, &n, &rtsim, &version, &kind, &last,
-                          &first_line, &w_obj, &a_obj, &c_obj, &l_obj))
+    if (!PyArg_ParseTuple(args, "y*nnpiiLLOOOO", &in, &start, &end, &rtsim, &version, &kind,
+                          &last, &first_line, &w_obj, &a_obj, &c_obj, &l_obj))
         return NULL;
     PyObject *res = NULL;
-    if (n <= 0 || n > in.len || ((const unsigned char *)in.buf)[n - 1] != '\n') {
+    if (start < 0 || end <= start || end > in.len ||
+        ((const unsigned char *)in.buf)[end - 1] != '\n') {
         PyErr_SetString(PyExc_ValueError, "parse_chunk needs whole lines");
         PyBuffer_Release(&in);
         return NULL;
@@ -180,7 +181,7 @@ static PyObject *py_parse_chunk(PyObject *self, PyObject *args) {
     int64_t lc = last;
     Py_ssize_t got;
     Py_BEGIN_ALLOW_THREADS;
-    got = parse_lines(in.buf, n, rtsim, version, &kind, &lc, first_line, ow.buf, oa.buf, oc.buf,
+    got = parse_lines((const unsigned char *)in.buf + start, end - start, rtsim, version, &kind, &lc, first_line, ow.buf, oa.buf, oc.buf,
                       ol.buf, cap);
     Py_END_ALLOW_THREADS;
     if (got < 0)
@@ -220,20 +221,22 @@ static int take(PyObject *obj, Buf *x, Py_ssize_t itemsize, Py_ssize_t n, int wr
 
 static inline int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
-/* frfcfs(rows, nxt, writes, cyc, order, steps, shift_mode, units, targets, n_mus, shift,
- *        queue_depth, threshold, timing) -> (hits, activations, done)
- * shift_mode 0: static ports, lazy (units, targets: MU and offset of each access);
- *            1: static ports, eager (targets); 2: shift(i) -> steps, a Python callable.
+/* frfcfs(rows, n_rows, writes, cyc, order, steps, shift_mode, units, domain, segment, n_mus,
+ *        shift, queue_depth, threshold, timing) -> (hits, activations, done)
+ * rows: each access's row, in 0..n_rows-1.
+ * shift_mode 0: static ports, lazy (units, domain: MU and domain of each access, its offset
+ *               domain % segment); 1: static ports, eager (domain, segment);
+ *            2: shift(i) -> steps, a Python callable.
  * timing: (t_rcd, t_ras, t_rp, t_al, t_burst, t_ccd, t_rtp, t_cas, t_rtrs, t_cwd, t_wtr,
  *          t_wr, t_wp, t_sh, t_rrd, t_raw, raw, t_cmd), CommandTiming's fields in order. */
 static PyObject *py_frfcfs(PyObject *self, PyObject *args) {
-    PyObject *o_rows, *o_nxt, *o_writes, *o_cyc, *o_order, *o_steps, *o_units, *o_targets;
+    PyObject *o_rows, *o_writes, *o_cyc, *o_order, *o_steps, *o_units, *o_domain;
     PyObject *shift, *timing;
     int mode;
-    Py_ssize_t n_mus, q_depth, thr;
-    if (!PyArg_ParseTuple(args, "OOOOOOiOOnOnnO", &o_rows, &o_nxt, &o_writes, &o_cyc, &o_order,
-                          &o_steps, &mode, &o_units, &o_targets, &n_mus, &shift, &q_depth, &thr,
-                          &timing))
+    Py_ssize_t n_rows, n_mus, q_depth, thr, seg;
+    if (!PyArg_ParseTuple(args, "OnOOOOiOOnnOnnO", &o_rows, &n_rows, &o_writes, &o_cyc, &o_order,
+                          &o_steps, &mode, &o_units, &o_domain, &seg, &n_mus, &shift, &q_depth,
+                          &thr, &timing))
         return NULL;
     long long tv[18];
     if (!PyTuple_Check(timing) || PyTuple_GET_SIZE(timing) != 18) {
@@ -248,14 +251,15 @@ static PyObject *py_frfcfs(PyObject *self, PyObject *args) {
                   t_ccd = tv[5], t_rtp = tv[6], t_cas = tv[7], t_rtrs = tv[8], t_cwd = tv[9],
                   t_wtr = tv[10], t_wr = tv[11], t_wp = tv[12], t_sh = tv[13], t_rrd_ = tv[14],
                   t_raw = tv[15], raw = tv[16], t_cmd = tv[17];
-    if (q_depth < 1 || thr < 0 || raw < 1 || mode < 0 || mode > 2) {
-        PyErr_SetString(PyExc_ValueError, "frfcfs: queue_depth >= 1, threshold >= 0, raw >= 1");
+    if (q_depth < 1 || thr < 0 || raw < 1 || mode < 0 || mode > 2 || seg < 1 || n_rows < 0) {
+        PyErr_SetString(PyExc_ValueError,
+                        "frfcfs: queue_depth >= 1, threshold >= 0, raw >= 1, segment >= 1");
         return NULL;
     }
-    Buf rows_b = {0}, nxt_b = {0}, wr_b = {0}, cyc_b = {0}, ord_b = {0}, st_b = {0};
-    Buf un_b = {0}, tg_b = {0};
+    Buf rows_b = {0}, wr_b = {0}, cyc_b = {0}, ord_b = {0}, st_b = {0};
+    Buf un_b = {0}, dm_b = {0};
     PyObject *res = NULL;
-    int64_t *arr = NULL, *offset = NULL, *recent = NULL;
+    int64_t *arr = NULL, *offset = NULL, *recent = NULL, *nxt = NULL, *last = NULL;
     unsigned char *picked = NULL;
     if (PyObject_GetBuffer(o_rows, &rows_b.b, PyBUF_C_CONTIGUOUS) < 0) return NULL;
     rows_b.held = 1;
@@ -264,29 +268,48 @@ static PyObject *py_frfcfs(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "rows: 8-byte integers expected");
         goto done;
     }
-    if (take(o_nxt, &nxt_b, 8, n, 0, "nxt") < 0 || take(o_writes, &wr_b, 1, n, 0, "writes") < 0 ||
+    if (take(o_writes, &wr_b, 1, n, 0, "writes") < 0 ||
         take(o_cyc, &cyc_b, 8, n, 0, "cyc") < 0 || take(o_order, &ord_b, 8, n, 1, "order") < 0 ||
         take(o_steps, &st_b, 8, n, 1, "steps") < 0)
         goto done;
-    if (mode != 2 && take(o_targets, &tg_b, 8, n, 0, "targets") < 0) goto done;
+    if (mode != 2 && take(o_domain, &dm_b, 8, n, 0, "domain") < 0) goto done;
     if (mode == 0 && take(o_units, &un_b, 8, n, 0, "units") < 0) goto done;
     if (mode == 2 && !PyCallable_Check(shift)) {
         PyErr_SetString(PyExc_TypeError, "shift must be callable");
         goto done;
     }
-    const int64_t *rows = rows_b.b.buf, *nxt = nxt_b.b.buf, *cyc = cyc_b.b.buf;
+    const int64_t *rows = rows_b.b.buf, *cyc = cyc_b.b.buf;
     const uint8_t *writes = wr_b.b.buf;
     int64_t *order = ord_b.b.buf, *steps = st_b.b.buf;
     const int64_t *units = mode == 0 ? un_b.b.buf : NULL;
-    const int64_t *targets = mode != 2 ? tg_b.b.buf : NULL;
+    const int64_t *domain = mode != 2 ? dm_b.b.buf : NULL;
     arr = calloc((size_t)n + 1, sizeof *arr);
+    nxt = malloc(((size_t)n + 1) * sizeof *nxt);
+    last = malloc(((size_t)n_rows + 1) * sizeof *last);
     picked = calloc((size_t)n + 1, 1);
     offset = calloc((size_t)(n_mus > 0 ? n_mus : 1), sizeof *offset);
     recent = calloc((size_t)raw, sizeof *recent);
-    if (!arr || !picked || !offset || !recent) {
+    if (!arr || !picked || !offset || !recent || !nxt || !last) {
         PyErr_NoMemory();
         goto done;
     }
+    /* nxt[i]: the next access after i to the same row (n if none) */
+    for (Py_ssize_t r = 0; r < n_rows; r++) last[r] = n;
+    for (Py_ssize_t i = n - 1; i >= 0; i--) {
+        int64_t r = rows[i];
+        if (r < 0 || r >= n_rows) {
+            PyErr_SetString(PyExc_ValueError, "frfcfs: a row outside 0..n_rows-1");
+            goto done;
+        }
+        nxt[i] = last[r];
+        last[r] = i;
+    }
+    if (mode != 2)
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (domain[i] < 0) {
+                PyErr_SetString(PyExc_ValueError, "frfcfs: a negative domain");
+                goto done;
+            }
     if (mode == 0)
         for (Py_ssize_t i = 0; i < n; i++)
             if (units[i] < 0 || units[i] >= n_mus) {
@@ -364,11 +387,11 @@ static PyObject *py_frfcfs(PyObject *self, PyObject *args) {
         }
         hit_next = nxt[pick];
         if (mode == 0) {
-            int64_t u = units[pick], g = targets[pick];
+            int64_t u = units[pick], g = domain[pick] % seg;
             prev_steps = offset[u] > g ? offset[u] - g : g - offset[u];
             offset[u] = g;
         } else if (mode == 1) {
-            prev_steps = 2 * targets[pick]; /* out to the domain and home again */
+            prev_steps = 2 * (domain[pick] % seg); /* out to the domain and home again */
         } else {
             PyObject *r = PyObject_CallFunction(shift, "n", pick);
             if (r == NULL) goto done;
@@ -397,20 +420,72 @@ done:
     free(picked);
     free(offset);
     free(recent);
-    Buf *all[] = {&rows_b, &nxt_b, &wr_b, &cyc_b, &ord_b, &st_b, &un_b, &tg_b};
+    free(nxt);
+    free(last);
+    Buf *all[] = {&rows_b, &wr_b, &cyc_b, &ord_b, &st_b, &un_b, &dm_b};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        if (all[i]->held) PyBuffer_Release(&all[i]->b);
+    return res;
+}
+
+/* ------------------------------------------------------- in-order shifts */
+
+/* static_steps(unit, target, offsets, steps): static ports, lazy update, in order: each
+ * access shifts its unit from where the last one left it to its target offset. */
+static PyObject *py_static_steps(PyObject *self, PyObject *args) {
+    PyObject *o_unit, *o_target, *o_offsets, *o_steps;
+    if (!PyArg_ParseTuple(args, "OOOO", &o_unit, &o_target, &o_offsets, &o_steps)) return NULL;
+    Buf un = {0}, tg = {0}, off = {0}, st = {0};
+    PyObject *res = NULL;
+    if (PyObject_GetBuffer(o_unit, &un.b, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    un.held = 1;
+    const Py_ssize_t n = un.b.len / 8;
+    if (un.b.itemsize != 8) {
+        PyErr_SetString(PyExc_ValueError, "unit: 8-byte integers expected");
+        goto done;
+    }
+    if (take(o_target, &tg, 8, n, 0, "target") < 0 || take(o_steps, &st, 8, n, 1, "steps") < 0)
+        goto done;
+    if (PyObject_GetBuffer(o_offsets, &off.b, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) goto done;
+    off.held = 1;
+    if (off.b.itemsize != 8) {
+        PyErr_SetString(PyExc_ValueError, "offsets: 8-byte integers expected");
+        goto done;
+    }
+    const int64_t *unit = un.b.buf, *target = tg.b.buf;
+    int64_t *offset = off.b.buf, *steps = st.b.buf;
+    const int64_t mus = off.b.len / 8;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (unit[i] < 0 || unit[i] >= mus) {
+            PyErr_Format(PyExc_ValueError, "unit index %lld outside the %lld offsets given",
+                         (long long)unit[i], (long long)mus);
+            goto done;
+        }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t u = unit[i], g = target[i], o = offset[u];
+        steps[i] = o > g ? o - g : g - o;
+        offset[u] = g;
+    }
+    res = Py_NewRef(Py_None);
+done:;
+    Buf *all[] = {&un, &tg, &off, &st};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         if (all[i]->held) PyBuffer_Release(&all[i]->b);
     return res;
 }
 
 static PyMethodDef methods[] = {
+    {"static_steps", py_static_steps, METH_VARARGS,
+     "static_steps(unit, target, offsets, steps)\nStatic ports, lazy update, in order: the\n"
+     "shift steps of each access into steps (offsets: each unit's, updated in place)."},
     {"parse_chunk", py_parse_chunk, METH_VARARGS,
-     "parse_chunk(buf, n, rtsim, version, kind, last_cycle, first_line, is_write, address,\n"
-     "cycle, lines)\nWhole trace lines buf[:n] into the output arrays: (count, kind,\n"
+     "parse_chunk(buf, start, end, rtsim, version, kind, last_cycle, first_line, is_write,\n"
+     "address, cycle, lines)\nWhole trace lines buf[start:end] into the output arrays: (count, kind,\n"
      "last_cycle), or None if the chunk needs the line parser."},
     {"frfcfs", py_frfcfs, METH_VARARGS,
-     "frfcfs(rows, nxt, writes, cyc, order, steps, shift_mode, units, targets, n_mus, shift,\n"
-     "queue_depth, threshold, timing) -> (hits, activations, done): every FR-FCFS decision."},
+     "frfcfs(rows, n_rows, writes, cyc, order, steps, shift_mode, units, domain, segment,\n"
+     "n_mus, shift, queue_depth, threshold, timing) -> (hits, activations, done): every\n"
+     "FR-FCFS decision."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -10,7 +10,8 @@ Buffer: TypeAlias = np.ndarray[Any, Any] | bytes | bytearray | memoryview
 
 def parse_chunk(
     buf: Buffer,
-    n: int,
+    start: int,
+    end: int,
     rtsim: bool,
     version: int,
     kind: int,
@@ -24,14 +25,15 @@ def parse_chunk(
 ) -> tuple[int, int, int] | None: ...
 def frfcfs(
     rows: Buffer,
-    nxt: Buffer,
+    n_rows: int,
     writes: Buffer,
     cyc: Buffer,
     order: Buffer,
     steps: Buffer,
     shift_mode: int,
     units: Buffer,
-    targets: Buffer,
+    domain: Buffer,
+    segment: int,
     n_mus: int,
     shift: Callable[[int], int] | None,
     queue_depth: int,
@@ -39,3 +41,4 @@ def frfcfs(
     timing: tuple[int, ...],
     /,
 ) -> tuple[int, int, int]: ...
+def static_steps(unit: Buffer, target: Buffer, offsets: Buffer, steps: Buffer, /) -> None: ...

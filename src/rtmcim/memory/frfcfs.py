@@ -187,15 +187,13 @@ def frfcfs_schedule(
     """
     n = int(row.size)
     cyc = np.zeros(n, dtype=np.int64) if cycle is None else np.asarray(cycle, dtype=np.int64)
-    nxt = next_in_row(row)
     if native and _native is not None:
-        return _native_schedule(row, nxt, is_write, cyc, shift, policy)
-    return _reference_schedule(row, nxt, is_write, cyc, shift, policy)
+        return _native_schedule(row, is_write, cyc, shift, policy)
+    return _reference_schedule(row, next_in_row(row), is_write, cyc, shift, policy)
 
 
 def _native_schedule(
     row: IntArray,
-    nxt: IntArray,
     is_write: npt.NDArray[np.bool_],
     cyc: IntArray,
     shift: StaticShift | Callable[[int], int],
@@ -206,24 +204,31 @@ def _native_schedule(
     order = np.empty(n, dtype=np.int64)
     steps = np.empty(n, dtype=np.int64)
     empty = np.zeros(0, dtype=np.int64)
-    units, targets, mode, mus, call = empty, empty, 2, 0, None
+    units, domain, seg, mode, mus, call = empty, empty, 1, 2, 0, None
     if isinstance(shift, StaticShift):
         mode, mus = (1 if shift.eager else 0), shift.mus
         units = np.ascontiguousarray(shift.unit, dtype=np.int64)
-        targets = np.ascontiguousarray(shift.domain % (shift.domains // shift.ports), np.int64)
+        domain = np.ascontiguousarray(shift.domain, dtype=np.int64)
+        seg = shift.domains // shift.ports
     else:
         call = shift
+    row = np.ascontiguousarray(row, dtype=np.int64)
+    hi = int(row.max()) if n else 0
+    if n and (int(row.min()) < 0 or hi >= max(n, 1 << 20)):  # ids for a table of rows
+        row = np.unique(row, return_inverse=True)[1].astype(np.int64).ravel()
+        hi = int(row.max())
     timing = tuple(int(getattr(tm, name)) for name in _TIMING_ORDER)
     hits, acts, done = _native.frfcfs(
-        np.ascontiguousarray(row, dtype=np.int64),
-        nxt,
+        row,
+        hi + 1,
         np.ascontiguousarray(is_write, dtype=np.bool_),
         cyc,
         order,
         steps,
         mode,
         units,
-        targets,
+        domain,
+        seg,
         mus,
         call,
         policy.queue_depth,

@@ -36,9 +36,13 @@ and what is allowed, and nothing after its chunk is read.
 
 from __future__ import annotations
 
+import mmap
+import os
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeAlias
 
 import numpy as np
 
@@ -59,7 +63,10 @@ try:
 except ImportError:  # pragma: no cover - a venv made before the extension: `make venv` builds it
     _native = None  # type: ignore[assignment]
 
-CHUNK_BYTES = 1 << 22  # 4 MiB: read with one call, parsed while it is in cache
+CHUNK_BYTES = 1 << 22  # 4 MiB: one window of whole lines, parsed while it is in cache
+Window: TypeAlias = bytearray | bytes | mmap.mmap  # bytes of whole lines, found by offsets
+_SEQUENTIAL = getattr(mmap, "MADV_SEQUENTIAL", None)  # Linux: read ahead
+_DONTNEED = getattr(mmap, "MADV_DONTNEED", None)  # Linux: release a parsed window's pages
 _KINDS: tuple[str | None, ...] = (None, "simple", "nvmain")  # the C parser's codes
 _KIND_CODE = {k: i for i, k in enumerate(_KINDS)}
 
@@ -114,17 +121,15 @@ def _close(st: ParseState) -> None:
         st.start = f
 
 
-def _parse_native(
-    st: ParseState, block: bytes | bytearray, cut: int, first_line: int
-) -> int | None:
-    """Parse whole lines with the C fast path: the number of lines, or None if the line
-    parser must (anything unusual, or an error to report)."""
+def _parse_native(st: ParseState, buf: Window, start: int, cut: int, first_line: int) -> int | None:
+    """Parse whole lines ``buf[start:cut]`` with the C fast path: the number of lines, or
+    None if the line parser must (anything unusual, or an error to report)."""
     if _native is None:
         return None
-    w, a, c, n = _room(st, cut // 4 + 1)  # a line the fast path takes holds >= 4 bytes
+    w, a, c, n = _room(st, (cut - start) // 4 + 1)  # a line the fast path takes has >= 4 bytes
     rtsim, kind = st.compat == "rtsim", _KIND_CODE[st.kind]
     got = _native.parse_chunk(
-        block, cut, rtsim, st.version, kind, st.last_cycle, first_line, w, a, c, n
+        buf, start, cut, rtsim, st.version, kind, st.last_cycle, first_line, w, a, c, n
     )
     if got is None:
         return None
@@ -134,16 +139,16 @@ def _parse_native(
     return k
 
 
-def _parse_chunk(st: ParseState, block: bytes | bytearray, cut: int, first_line: int) -> int:
-    """Parse ``block[:cut]``, whole lines starting at file line ``first_line``; their count."""
-    if cut == 0:
+def _parse_chunk(st: ParseState, buf: Window, start: int, cut: int, first_line: int) -> int:
+    """Parse ``buf[start:cut]``, whole lines starting at file line ``first_line``; their count."""
+    if cut <= start:
         return 0
-    got = _parse_native(st, block, cut, first_line)
+    got = _parse_native(st, buf, start, cut, first_line)
     if got is not None:
         return got
     _close(st)
     try:
-        text = bytes(block[: cut - 1]).decode("utf-8")
+        text = bytes(buf[start : cut - 1]).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise TraceError("trace is not UTF-8 text", source=st.source) from exc
     parse_lines(st, text, first_line)
@@ -166,47 +171,65 @@ def _version_line(st: ParseState, raw: bytes) -> tuple[str | None, bool]:
     return None, False
 
 
-def parse_stream(stream: BinaryIO, source: str, compat: Compat = "rtmcim") -> Accesses:
-    """Parse a trace from a binary stream, a chunk of whole lines at a time."""
+def _stream_windows(stream: BinaryIO) -> Iterator[tuple[Window, int, int]]:
+    """Windows ``(buf, start, end)`` of a stream: whole lines, read into one reused buffer
+    (each is parsed before the next is read); the last may end without a newline."""
+    buf = bytearray(CHUNK_BYTES)
+    size, eof = 0, False  # bytes held in buf; [0, size) starts at a line start
+    while not eof:
+        if size == len(buf):  # a line longer than the buffer
+            buf.extend(bytes(len(buf)))
+        with memoryview(buf) as free:
+            got = stream.readinto(free[size:])  # type: ignore[attr-defined]
+        size += got or 0
+        eof = not got
+        cut = size if eof else buf.rfind(b"\n", 0, size) + 1
+        if cut:
+            yield buf, 0, cut
+            buf[: size - cut] = buf[cut:size]  # the partial last line moves to the front
+            size -= cut
+
+
+def _mapped_windows(m: mmap.mmap) -> Iterator[tuple[Window, int, int]]:
+    """Windows of a memory-mapped file: whole lines of about CHUNK_BYTES, read in place (no
+    copy); the pages behind each window are unmapped, so memory stays at one window."""
+    pos, size, free = 0, len(m), 0
+    while pos < size:
+        end = min(size, pos + CHUNK_BYTES)
+        cut = size if end == size else m.rfind(b"\n", pos, end) + 1
+        if cut <= pos:  # a line longer than a window
+            cut = m.find(b"\n", end) + 1 or size
+        yield m, pos, cut
+        pos = cut
+        done = pos - pos % mmap.PAGESIZE
+        if done > free and _DONTNEED is not None:
+            m.madvise(_DONTNEED, free, done - free)
+            free = done
+
+
+def _parse_windows(
+    windows: Iterator[tuple[Window, int, int]], source: str, compat: Compat
+) -> Accesses:
+    """Parse a trace given as windows of whole lines (the last may lack its newline)."""
     if compat not in COMPAT_MODES:
         raise TraceError("unknown trace rules", value=compat, allowed=", ".join(COMPAT_MODES))
     st = ParseState(source, compat)
-    buf = bytearray(CHUNK_BYTES)
-    size = 0  # bytes held in buf; [0, size) starts at a line start
-    line_no, dropped, version_line, at_start, eof = 1, 0, None, True, False
-    while True:
-        if size == len(buf):  # a line longer than the buffer
-            buf.extend(bytes(len(buf)))
-        if not eof:
-            with memoryview(buf) as free:
-                got = stream.readinto(free[size:])  # type: ignore[attr-defined]
-            size += got or 0
-            eof = not got
-        if at_start:
-            nl = buf.find(b"\n", 0, size)
-            if nl < 0 and not eof:
-                continue  # line 1 is not complete yet
-            at_start = False
-            end = nl + 1 if nl >= 0 else size
-            if end:
-                version_line, consumed = _version_line(st, bytes(buf[:end]))
-                if consumed:
-                    dropped += version_line is None
-                    line_no = 2
-                    buf[: size - end] = buf[end:size]
-                    size -= end
-        cut = buf.rfind(b"\n", 0, size) + 1
-        if cut:
-            line_no += _parse_chunk(st, buf, cut, line_no)
-            buf[: size - cut] = buf[cut:size]  # the partial last line moves to the front
-            size -= cut
-        if eof:
-            if size:  # a last line without a newline
-                if compat == "rtsim":  # NVMain's reader drops it
-                    dropped += 1
-                else:
-                    _parse_chunk(st, bytes(buf[:size]) + b"\n", size + 1, line_no)
-            break
+    line_no, dropped, version_line, first = 1, 0, None, True
+    for buf, start, end in windows:
+        if first:  # the first window holds all of line 1
+            first = False
+            stop = buf.find(b"\n", start, end) + 1 or end
+            version_line, consumed = _version_line(st, bytes(buf[start:stop]))
+            if consumed:
+                dropped += version_line is None
+                line_no, start = 2, stop
+        cut = buf.rfind(b"\n", start, end) + 1 or start
+        line_no += _parse_chunk(st, buf, start, cut, line_no)
+        if cut < end:  # the last line, without a newline
+            if compat == "rtsim":  # NVMain's reader drops it
+                dropped += 1
+            else:
+                _parse_chunk(st, bytes(buf[cut:end]) + b"\n", 0, end - cut + 1, line_no)
     _close(st)
     if not st.parts:
         parse_lines(st, "", line_no)  # an empty trace: empty arrays of the right types
@@ -218,6 +241,11 @@ def parse_stream(stream: BinaryIO, source: str, compat: Compat = "rtmcim") -> Ac
     return Accesses(is_w, addr, source, lines, cyc if has_cycles else None, version_line, dropped)
 
 
+def parse_stream(stream: BinaryIO, source: str, compat: Compat = "rtmcim") -> Accesses:
+    """Parse a trace from a binary stream, a chunk of whole lines at a time."""
+    return _parse_windows(_stream_windows(stream), source, compat)
+
+
 def parse_trace_text(text: str, source: str = "<trace>", compat: Compat = "rtmcim") -> Accesses:
     """Parse trace text (formats may not be mixed within a file)."""
     import io
@@ -226,11 +254,22 @@ def parse_trace_text(text: str, source: str = "<trace>", compat: Compat = "rtmci
 
 
 def read_trace(path: str | Path, compat: Compat = "rtmcim") -> Accesses:
-    """Parse a trace file without reading it whole into memory."""
+    """Parse a trace file without reading it whole into memory.
+
+    A regular file is memory-mapped and parsed in place, a window at a time (the pages
+    behind the window are released as it moves); anything else (a pipe, a device) is read
+    as a stream.
+    """
     p = Path(path)
     try:
-        with p.open("rb") as stream:
-            return parse_stream(stream, str(p), compat)
+        with p.open("rb") as f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size == 0:
+                return parse_stream(f, str(p), compat)
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+                if _SEQUENTIAL is not None:
+                    m.madvise(_SEQUENTIAL)
+                return _parse_windows(_mapped_windows(m), str(p), compat)
     except FileNotFoundError as exc:
         raise TraceError("trace file not found", source=str(p)) from exc
     except (IsADirectoryError, PermissionError) as exc:

@@ -33,8 +33,9 @@ Update policies
 
 :class:`Track` is the straightforward scalar model (used as the reference in
 tests). :func:`shift_steps_vectorized` computes the same counts for a whole
-stream of accesses to many tracks (or macro units, which shift as one) with
-numpy; it is what the trace runner uses.
+stream of accesses to many tracks (or macro units, which shift as one): with
+numpy, and for static ports with lazy update (RTSim's policies, the default)
+with a loop in C; it is what the trace runner uses.
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ import numpy as np
 import numpy.typing as npt
 
 from rtmcim.errors import ConfigError, unknown
+
+try:
+    from rtmcim.memory import _native
+except ImportError:  # pragma: no cover - a venv made before the extension: `make venv` builds it
+    _native = None  # type: ignore[assignment]
 
 PortPolicy = Literal["static", "nearest"]
 UpdatePolicy = Literal["lazy", "eager"]
@@ -175,12 +181,12 @@ def shift_steps_vectorized(
     chunks; by default every unit starts at home. Returns the steps of each
     access, equal to what :class:`Track` would count one access at a time.
 
-    Why it vectorizes: accesses to different units do not interact, so after a
-    stable sort by unit each unit's accesses are contiguous and in order. For
-    ``lazy``+``static`` the cost is then a running ``|diff|`` of target
-    offsets; for ``eager`` every access starts from home. ``lazy``+``nearest``
-    depends on the previous choice, so it steps through the k-th access of
-    every unit at once (as many numpy steps as the busiest unit has accesses).
+    ``lazy``+``static``: one pass in C, each access costing ``|target - offset|``
+    of its unit. ``eager``: every access starts from home. ``lazy``+``nearest``
+    depends on the previous choice; accesses to different units do not
+    interact, so after a stable sort by unit it steps through the k-th access
+    of every unit at once (as many numpy steps as the busiest unit has
+    accesses).
     """
     seg = check_geometry(domains, ports)
     _check_policies(port_policy, update_policy)
@@ -200,7 +206,7 @@ def shift_steps_vectorized(
     elif u.max() >= offsets.size:
         raise ValueError(f"unit index {int(u.max())} outside the {offsets.size} offsets given")
 
-    own = d % seg  # offset for the owner port
+    own = d & (seg - 1) if seg & (seg - 1) == 0 else d % seg  # offset for the owner port
     # Offset for the next port, shifting the other way; only when that port
     # exists and the domain is not already at the owner's home.
     nxt_ok = (d // seg < ports - 1) & (own > 0) if port_policy == "nearest" else None
@@ -213,65 +219,77 @@ def shift_steps_vectorized(
             return 2 * own
         return 2 * np.where(nxt_ok, np.minimum(own, seg - own), own)
 
+    if nxt_ok is None:  # static ports
+        return _static_lazy(u, own, offsets)
+
     order = stable_order(u)
     us = u.take(order)
     first = np.ones(n, dtype=bool)
     first[1:] = us[1:] != us[:-1]
     steps_sorted = np.empty(n, dtype=np.int64)
-
-    if port_policy == "static":
-        ts = own.take(order)
-        prev = np.empty(n, dtype=np.int64)
-        prev[1:] = ts[:-1]
-        prev[first] = offsets[us[first]]
-        steps_sorted = np.abs(ts - prev)
-        last = np.ones(n, dtype=bool)
-        last[:-1] = us[1:] != us[:-1]
-        offsets[us[last]] = ts[last]
-    else:
-        assert nxt_ok is not None
-        starts = np.flatnonzero(first)
-        group_start = np.repeat(starts, np.diff(np.append(starts, n)))
-        rank = np.arange(n) - group_start
-        by_rank = np.argsort(rank, kind="stable")  # within a rank, each unit appears once
-        bounds = np.searchsorted(rank[by_rank], np.arange(int(rank.max()) + 2))
-        a_all = own[order]
-        b_all = a_all - seg
-        ok_all = nxt_ok[order]
-        r = 0
-        while r < bounds.size - 1:
-            idx = by_rank[bounds[r] : bounds[r + 1]]
-            if idx.size < _LOCKSTEP_MIN_UNITS:
-                break
-            units = us[idx]
-            cur = offsets[units]
-            a = a_all[idx]
-            b = b_all[idx]
-            use_b = ok_all[idx] & (np.abs(b - cur) < np.abs(a - cur))
-            new = np.where(use_b, b, a)
-            steps_sorted[idx] = np.abs(new - cur)
-            offsets[units] = new
-            r += 1
-        if r < bounds.size - 1:
-            # Few units are still busy (a stream dominated by a handful of
-            # units): a numpy step per access would cost more than plain Python.
-            rest = np.flatnonzero(rank >= r)  # in unit order, then time order
-            pos = offsets.tolist()
-            unit_l, a_l, b_l, ok_l = (
-                us[rest].tolist(),
-                a_all[rest].tolist(),
-                b_all[rest].tolist(),
-                ok_all[rest].tolist(),
-            )
-            out = []
-            for k in range(rest.size):
-                cur_i = pos[unit_l[k]]
-                t = b_l[k] if ok_l[k] and abs(b_l[k] - cur_i) < abs(a_l[k] - cur_i) else a_l[k]
-                out.append(abs(t - cur_i))
-                pos[unit_l[k]] = t
-            steps_sorted[rest] = out
-            offsets[:] = pos
+    starts = np.flatnonzero(first)
+    group_start = np.repeat(starts, np.diff(np.append(starts, n)))
+    rank = np.arange(n) - group_start
+    by_rank = np.argsort(rank, kind="stable")  # within a rank, each unit appears once
+    bounds = np.searchsorted(rank[by_rank], np.arange(int(rank.max()) + 2))
+    a_all = own[order]
+    b_all = a_all - seg
+    ok_all = nxt_ok[order]
+    r = 0
+    while r < bounds.size - 1:
+        idx = by_rank[bounds[r] : bounds[r + 1]]
+        if idx.size < _LOCKSTEP_MIN_UNITS:
+            break
+        units = us[idx]
+        cur = offsets[units]
+        a = a_all[idx]
+        b = b_all[idx]
+        use_b = ok_all[idx] & (np.abs(b - cur) < np.abs(a - cur))
+        new = np.where(use_b, b, a)
+        steps_sorted[idx] = np.abs(new - cur)
+        offsets[units] = new
+        r += 1
+    if r < bounds.size - 1:
+        # Few units are still busy (a stream dominated by a handful of
+        # units): a numpy step per access would cost more than plain Python.
+        rest = np.flatnonzero(rank >= r)  # in unit order, then time order
+        pos = offsets.tolist()
+        unit_l, a_l, b_l, ok_l = (
+            us[rest].tolist(),
+            a_all[rest].tolist(),
+            b_all[rest].tolist(),
+            ok_all[rest].tolist(),
+        )
+        out = []
+        for k in range(rest.size):
+            cur_i = pos[unit_l[k]]
+            t = b_l[k] if ok_l[k] and abs(b_l[k] - cur_i) < abs(a_l[k] - cur_i) else a_l[k]
+            out.append(abs(t - cur_i))
+            pos[unit_l[k]] = t
+        steps_sorted[rest] = out
+        offsets[:] = pos
 
     steps = np.empty(n, dtype=np.int64)
     steps[order] = steps_sorted
+    return steps
+
+
+def _static_lazy(unit: IntArray, target: IntArray, offsets: IntArray) -> IntArray:
+    """Static ports, lazy update: each access shifts its unit from where the previous one
+    left it to ``target`` (``offsets`` updated in place). A loop in C (``static_steps`` in
+    :mod:`rtmcim.memory._native`), or the same loop in Python without the extension."""
+    steps = np.empty(unit.size, dtype=np.int64)
+    off = np.ascontiguousarray(offsets, dtype=np.int64)
+    u = np.ascontiguousarray(unit, dtype=np.int64)
+    t = np.ascontiguousarray(target, dtype=np.int64)
+    if _native is not None:
+        _native.static_steps(u, t, off, steps)
+    else:  # pragma: no cover - a venv made before the extension: `make venv` builds it
+        pos = off.tolist()
+        for i, (k, g) in enumerate(zip(u.tolist(), t.tolist(), strict=True)):
+            steps[i] = abs(pos[k] - g)
+            pos[k] = g
+        off[:] = pos
+    if off is not offsets:
+        offsets[:] = off
     return steps

@@ -220,9 +220,17 @@ def _shift_of(kind: str, unit: np.ndarray, domain: np.ndarray) -> StaticShift | 
     st.lists(st.integers(0, 12), min_size=16, max_size=16),  # command timing
     st.sampled_from([0, 1, 3, 20]),  # mean cycles between requests
     st.sampled_from(["lazy", "eager", "nearest"]),  # static lazy / static eager / callable
+    st.sampled_from([1, 10**12]),  # row ids as given, or too far apart for a table of rows
 )
 def test_compiled_decisions_equal_the_python_reference(
-    seed: int, depth: int, thr: int, row_domains: int, t: list[int], spacing: int, kind: str
+    seed: int,
+    depth: int,
+    thr: int,
+    row_domains: int,
+    t: list[int],
+    spacing: int,
+    kind: str,
+    row_scale: int,
 ) -> None:
     # _native.frfcfs transcribes take_decisions into C; whatever the timing values, arrivals,
     # policy and shift counter, its result must be the Python loop's
@@ -240,7 +248,7 @@ def test_compiled_decisions_equal_the_python_reference(
     cycle = np.cumsum(rng.integers(0, 2 * spacing + 1, n)) if spacing else None
     is_write = rng.random(n) < 0.3
     policy = FrFcfs(depth, thr, row_domains, timing)
-    fast = frfcfs_schedule(row, is_write, cycle, _shift_of(kind, unit, domain), policy)  # type: ignore[arg-type]
+    fast = frfcfs_schedule(row * row_scale, is_write, cycle, _shift_of(kind, unit, domain), policy)  # type: ignore[arg-type]
     ref = frfcfs_schedule(
         row,
         is_write,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -91,10 +93,10 @@ def test_the_first_bad_line_stops_the_reading(monkeypatch: pytest.MonkeyPatch) -
     class Counting(io.BytesIO):
         read_bytes = 0
 
-        def read(self, size: int | None = -1) -> bytes:
-            out = super().read(size)
-            Counting.read_bytes += len(out)
-            return out
+        def readinto(self, buffer: Any) -> int:
+            got = super().readinto(buffer)
+            Counting.read_bytes += got
+            return got
 
     data = (good + "500 X 0x40 " + D + " 0\n" + rest).encode()
     with pytest.raises(TraceError, match=r"big.nvt:22: unknown operation 'X'"):
@@ -222,5 +224,45 @@ def test_the_c_fast_path_takes_ordinary_lines(compat: str) -> None:
     text = nv([(4 * i, "RW"[i % 2], hex(64 * i)) for i in range(50)], "NVMV0")
     st_ = trace_parse.ParseState("t", compat)  # type: ignore[arg-type]
     body = text.split("\n", 1)[1].encode()
-    assert trace_parse._parse_native(st_, body, len(body), 2) == 50
+    assert trace_parse._parse_native(st_, body, 0, len(body), 2) == 50
     assert st_.kind == "nvmain" and (compat == "rtmcim" or st_.last_cycle == 196)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 99), st.sampled_from("RW"), st.integers(0, 1 << 20)), max_size=60
+    ),
+    st.sampled_from([64, 100, 257, 4096]),
+    st.sampled_from(["", "NVMV0\n", "# c\n"]),
+    st.booleans(),
+    st.sampled_from(["rtmcim", "rtsim"]),
+)
+def test_a_mapped_file_reads_as_the_stream(
+    rows: list[tuple[int, str, int]], chunk: int, head: str, newline_at_end: bool, compat: str
+) -> None:
+    # read_trace maps a regular file and parses windows of it in place (their pages released
+    # behind them); the windows fall anywhere, even inside a line longer than a window
+    rows = sorted(rows)
+    body = "".join(f"{c} {op} {a:x} {D} 0\n" for c, op, a in rows)
+    text = head + (body if newline_at_end else body[:-1])
+    old = trace_parse.CHUNK_BYTES
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.nvt"
+        path.write_text(text)
+        try:
+            trace_parse.CHUNK_BYTES = chunk
+            mapped = _outcome_of(lambda: read_trace(path, compat))  # type: ignore[arg-type]
+            streamed = _outcome_of(lambda: parse_trace_text(text, str(path), compat))  # type: ignore[arg-type]
+        finally:
+            trace_parse.CHUNK_BYTES = old
+    assert mapped == streamed
+
+
+def _outcome_of(parse: Any) -> tuple[object, ...]:
+    try:
+        a = parse()
+    except TraceError as e:
+        return ("error", str(e))
+    cyc = None if a.cycle is None else a.cycle.tolist()
+    return (a.is_write.tolist(), a.address.tolist(), cyc, a.lines.tolist(), a.dropped_lines)

@@ -141,7 +141,9 @@ def test_nearest_uses_the_next_port_backwards() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    geometry=st.sampled_from([(16, 1), (16, 2), (16, 4), (32, 2), (64, 4), (64, 16), (12, 3)]),
+    geometry=st.sampled_from(
+        [(16, 1), (16, 2), (16, 4), (32, 2), (64, 4), (64, 16), (12, 3), (18, 3)]
+    ),
     port_policy=st.sampled_from(PORT_POLICIES),
     update_policy=st.sampled_from(UPDATE_POLICIES),
     n_units=st.integers(1, 6),
