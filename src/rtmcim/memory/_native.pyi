@@ -1,12 +1,13 @@
 """Type stub of the C extension rtmcim.memory._native (source: _native.c beside it)."""
 
+import mmap
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
 import numpy as np
 
 # anything with a C-contiguous buffer of the right item size
-Buffer: TypeAlias = np.ndarray[Any, Any] | bytes | bytearray | memoryview
+Buffer: TypeAlias = np.ndarray[Any, Any] | bytes | bytearray | memoryview | mmap.mmap
 
 def parse_chunk(
     buf: Buffer,
