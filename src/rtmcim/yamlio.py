@@ -14,7 +14,6 @@ import yaml
 
 from rtmcim.errors import ConfigError, RtmcimError, unknown
 
-
 # libyaml's parser when PyYAML was built with it (10x faster on a technology preset); the
 # constructor, where duplicate keys are caught, is Python in both
 _SafeBase: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
