@@ -25,6 +25,18 @@ class Frozen(BaseModel):
 
 M = TypeVar("M", bound=BaseModel)
 
+UNION_TAGS: set[str] = set()
+"""Tags of discriminated unions: pydantic puts them in an error's key path, the user never
+wrote them (``conv.0.residual.channels`` is ``conv.0.channels`` in the file)."""
+
+
+def _user_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(
+        p
+        for i, p in enumerate(loc)
+        if not (p in UNION_TAGS and i > 0 and isinstance(loc[i - 1], int))
+    )
+
 
 def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     """Field names of the sub-model at ``loc`` (the parent of the bad key)."""
@@ -51,7 +63,7 @@ def validate(model: type[M], data: Any, source: str | None = None) -> M:
         errors = exc.errors()
         # a misspelt key also shows up as a missing one: name the misspelling first
         err = next((e for e in errors if e.get("type") == "extra_forbidden"), errors[0])
-        loc = tuple(err.get("loc", ()))
+        loc = _user_loc(tuple(err.get("loc", ())))
         key = ".".join(str(p) for p in loc) or None
         kind = err.get("type", "")
         value = err.get("input")

@@ -12,6 +12,7 @@ from rtmcim.nn.intgraph import (
     LinearLayer,
     PoolLayer,
     Requant,
+    make_add,
     make_requant,
 )
 
@@ -72,3 +73,59 @@ def random_graph(
         input_bits=bits,
         classes=3,
     )
+
+
+def random_dag_graph(bits: int = 8, seed: int = 0, size: int = 8) -> IntGraph:
+    """Every node type in one small graph, random ``bits``-bit integers::
+
+    conv0 3x3 (2 -> 4, ReLU) -> dw 3x3 stride 2 (depthwise, 4 groups, ReLU) -> pw 1x1 (8)
+      -> conv2 3x3 (8, no ReLU: signed) ----------------------------> add (ReLU) -> gap
+      -> proj 1x1 (8, signed, reads pw) --------------------------/
+    gap -> flatten -> fc (5) -> classifier (3 raw logits)
+    """
+    rng = np.random.default_rng(seed)
+    wmax = 2 ** (bits - 1) - 1
+    half = (size + 2 - 3) // 2 + 1
+
+    def w(*shape: int) -> np.ndarray:
+        return rng.integers(-wmax, wmax + 1, shape).astype(np.int8)
+
+    def rq(n: int, relu: bool = True) -> Requant:
+        return make_requant(rng.uniform(0.01, 0.2, n), bits, relu)
+
+    def b(n: int) -> np.ndarray:
+        return rng.integers(-50, 50, n).astype(np.int32)
+
+    def conv(name, weight, stride, pad, ins, outs, relu=True, groups=1, inputs=()):  # type: ignore[no-untyped-def]
+        o = weight.shape[0]
+        return ConvLayer(
+            name, weight, b(o), stride, pad, bits, bits, rq(o, relu), ins, outs,
+            np.ones(o), 1.0, 1.0, groups, inputs,
+        )  # fmt: skip
+
+    m = (8, half, half)
+    layers = (
+        conv("conv0", w(4, 2, 3, 3), 1, 1, (2, size, size), (4, size, size)),
+        conv("dw", w(4, 1, 3, 3), 2, 1, (4, size, size), (4, half, half), groups=4),
+        conv("pw", w(8, 4, 1, 1), 1, 0, (4, half, half), m),
+        conv("conv2", w(8, 8, 3, 3), 1, 1, m, m, relu=False),
+        conv("proj", w(8, 8, 1, 1), 1, 0, m, m, relu=False, inputs=("pw",)),
+        make_add(
+            "add",
+            ("conv2", "proj"),
+            (0.7, 0.4),
+            bits,
+            True,
+            in_bits=(bits, bits),
+            in_signed=(True, True),
+            in_shape=m,
+            out_shape=m,
+            in_scales=(0.7, 0.4),
+            out_scale=1.0,
+        ),
+        PoolLayer("gap", "avg", half, m, (8, 1, 1)),
+        FlattenLayer("flat", (8, 1, 1), (8,)),
+        LinearLayer("fc", w(5, 8), b(5), bits, bits, rq(5), (8,), (5,), np.ones(5), 1.0, 1.0),
+        LinearLayer("cls", w(3, 5), b(3), bits, bits, None, (5,), (3,), np.ones(3), 1.0, None),
+    )
+    return IntGraph(layers=layers, input_shape=(2, size, size), input_bits=bits, classes=3)

@@ -45,7 +45,7 @@ racetrack accelerator:
 * **Requantization and pooling** in CMOS exactly as in the mapping layer (one
   unit per bank of the RTM arch, one output per clock; gate counts from
   :mod:`rtmcim.mapping.cmos_ops`; pooling layers reuse
-  :func:`rtmcim.mapping.layer_cost.pool_layer_cost`).
+  :func:`rtmcim.mapping.layer_cost.periphery_tally`).
 * **Area**: MAC units (gates x 4 transistors + accumulator latches, times
   ``cmos.transistor_area_f2``), the SRAM (circuit level: the whole array with
   its periphery; per-event level: ``sram.cell_area_f2`` per bit, periphery not
@@ -66,8 +66,8 @@ from rtmcim.errors import CapacityError
 from rtmcim.mapping import cmos_ops
 from rtmcim.mapping.arch import Arch
 from rtmcim.mapping.area import periphery_transistors_per_bank
-from rtmcim.mapping.layer_cost import MULT_BITS, pool_layer_cost
-from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload
+from rtmcim.mapping.layer_cost import MULT_BITS, periphery_tally
+from rtmcim.mapping.workload import AddWork, ComputeWork, PoolWork, Workload
 from rtmcim.memory.costs import circuit_level, logic_leakage_mw
 from rtmcim.memory.pricing import sram_figures, sram_prices
 from rtmcim.tally import Tally
@@ -301,8 +301,9 @@ def cmos_baseline(
             )
             rows.append(priced_row(lw.name, lw.kind, lw.macs, t, prices, leak))
         else:
-            t = pool_layer_cost(lw, arch, 0.0).tally
-            rows.append(priced_row(lw.name, "pool", 0, t, prices, leak))
+            t = periphery_tally(lw, arch, "cmos")  # a CMOS accelerator adds in CMOS
+            kind = "add" if isinstance(lw, AddWork) else "pool"
+            rows.append(priced_row(lw.name, kind, 0, t, prices, leak))
     cl = work.compute_layers
     macs = sum(lw.macs for lw in cl)
     gate_pj = sum(lw.macs * layer_mac_unit(lw).gates for lw in cl) * tech.cmos.gate_energy_pj

@@ -49,10 +49,10 @@ from rtmcim.baselines.cmos import (
 from rtmcim.baselines.result import BaselineResult, LayerRow, priced_row
 from rtmcim.mapping.arch import Arch
 from rtmcim.mapping.area import periphery_transistors_per_bank
-from rtmcim.mapping.layer_cost import pool_layer_cost
+from rtmcim.mapping.layer_cost import periphery_tally
 from rtmcim.mapping.place import LayerPlacement, place
 from rtmcim.mapping.stream import pe_outputs, weight_stream_steps
-from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload
+from rtmcim.mapping.workload import AddWork, ComputeWork, PoolWork, Workload
 from rtmcim.memory.costs import access_tallies, area_breakdown, logic_leakage_mw
 from rtmcim.memory.costs import leakage_mw as memory_leakage_mw
 from rtmcim.tally import Tally
@@ -155,8 +155,9 @@ def near_memory_baseline(work: Workload, arch: Arch) -> BaselineResult:
             )
             rows.append(priced_row(lw.name, lw.kind, lw.macs, t, arch.prices, leak))
         else:
-            t = pool_layer_cost(lw, arch, 0.0).tally
-            rows.append(priced_row(lw.name, "pool", 0, t, arch.prices, leak))
+            t = periphery_tally(lw, arch, "cmos")  # a CMOS accelerator adds in CMOS
+            kind = "add" if isinstance(lw, AddWork) else "pool"
+            rows.append(priced_row(lw.name, kind, 0, t, arch.prices, leak))
     return BaselineResult(
         name="near_memory",
         description=(

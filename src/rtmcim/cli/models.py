@@ -18,7 +18,8 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
         "--model",
         required=True,
         help=(
-            "a zoo name (lenet5, cnn_small, vgg_small), a spec .yaml, or a trained-model folder "
+            "a zoo name (lenet5, cnn_small, vgg_small, resnet8, resnet20, mobilenet_v1_025, "
+            "ds_cnn_s), a spec .yaml, or a trained-model folder "
             "(from 'rtmcim train --out'); a name or spec is trained on first use with the default "
             "recipe (--dataset, --wbits/--abits, --epochs) and cached"
         ),
@@ -26,7 +27,7 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--arch",
         default="default",
-        help="a shipped accelerator preset (configs/arch: default, ...) or an arch .yaml file",
+        help="a shipped accelerator preset (configs/arch: default, large) or an arch .yaml file",
     )
     p.add_argument(
         "--dataset", default="fashion-mnist", help="data set to train on (default fashion-mnist)"

@@ -15,7 +15,9 @@ def add_parser(sub: Any) -> None:
         "train",
         help="train a quantized CNN (QAT) and export its integer graph",
         description=(
-            "Train MODEL_OR_SPEC (a zoo name: cnn_small, lenet5, vgg_small; or a spec .yaml) "
+            "Train MODEL_OR_SPEC (a zoo name: cnn_small, lenet5, vgg_small, resnet8, resnet20, "
+            "mobilenet_v1_025, ds_cnn_s; or a spec .yaml, with residual and depthwise-separable "
+            "blocks or an explicit graph) "
             "in float, then fine-tune it with quantization-aware training at --wbits/--abits, "
             "export the integer graph and check it against the fake-quantized network. Results "
             "are cached in $RTMCIM_CACHE (default ~/.cache/rtmcim) by a hash of everything that "

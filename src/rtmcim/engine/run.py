@@ -3,10 +3,16 @@
 Every dot product of every convolution and fully connected layer runs through
 :func:`rtmcim.circuits.mac.mac`: the MAC cell's multiplier and accumulator
 adder, bit-plane by bit-plane, vectorized across lanes (images x output
-positions x output channels). Bias addition, requantization, ReLU and pooling
-are CMOS periphery operations; they run as the integer reference defines them
-(:mod:`rtmcim.nn.reference`), since they are not in-memory cells. The result
-must equal :func:`rtmcim.nn.reference.run_reference` integer for integer.
+positions x output channels). A grouped or depthwise conv runs each group's
+filters on that group's input windows (blocks of one ``K``, side by side).
+Bias addition, requantization, ReLU and pooling are CMOS periphery
+operations; they run as the integer reference defines them
+(:mod:`rtmcim.nn.reference`), since they are not in-memory cells. A residual
+add aligns its inputs in CMOS; its sum runs on the accumulator adder cell's
+functional model when ``residual_add="memory"`` (counted in the add's tally),
+else in CMOS. The graph is walked in order, each layer reading the tensors it
+names. The result must equal :func:`rtmcim.nn.reference.run_reference`
+integer for integer.
 """
 
 from __future__ import annotations
@@ -20,7 +26,15 @@ import numpy as np
 from rtmcim.circuits.bitplanes import check_operand
 from rtmcim.circuits.logic import FaultHook
 from rtmcim.circuits.mac import mac_term_major, operand_dtype
-from rtmcim.nn.intgraph import ConvLayer, FlattenLayer, IntGraph, LinearLayer, PoolLayer
+from rtmcim.nn.intgraph import (
+    MULT_BITS,
+    AddLayer,
+    ConvLayer,
+    FlattenLayer,
+    IntGraph,
+    LinearLayer,
+    PoolLayer,
+)
 from rtmcim.nn.reference import pool, requantize
 from rtmcim.pool import process_pool
 from rtmcim.tally import Tally
@@ -74,7 +88,8 @@ def im2col(x: np.ndarray, lay: ConvLayer) -> tuple[np.ndarray, int, int]:
     """(N*OH*OW, C*kh*kw) input windows in the weight's (c, u, v) order, and OH, OW."""
     from numpy.lib.stride_tricks import sliding_window_view
 
-    _, c, kh, kw = lay.weight.shape
+    c = x.shape[1]
+    kh, kw = lay.weight.shape[2:]
     p, st = lay.padding, lay.stride
     xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p else x
     win = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::st, ::st]
@@ -207,6 +222,7 @@ def run_engine(
     weights: WeightSource | None = None,
     jobs: int = 1,
     first_image: int = 0,
+    residual_add: str = "cmos",
 ) -> EngineResult:
     """Run ``graph`` on quantized inputs ``x`` (N, C, H, W) through the MAC cells.
 
@@ -220,21 +236,20 @@ def run_engine(
     by image index; a process running a slice of the images passes its offset).
     """
     h = np.asarray(x, dtype=np.int64)
+    cells = _Cells(multiplier, adder, residual_add)
     if jobs > 1 and fault is None and weights is None and len(h) > 1:
-        return _run_parallel(graph, h, multiplier, adder, progress, jobs)
+        return _run_parallel(graph, h, cells, progress, jobs)
     if weights is None:
-        return _run_layers(graph, h, multiplier, adder, fault, progress, None, None)
+        return _run_layers(graph, h, cells, fault, progress, None, None)
     parts: list[EngineResult] = []
     step = max(1, weights.batch_images)
     for start in range(0, len(h), step):
         local = np.arange(start, min(start + step, len(h)))
         images = local + first_image
         weights.begin(images)
-        parts.append(
-            _run_layers(graph, h[local], multiplier, adder, fault, progress, weights, images)
-        )
+        parts.append(_run_layers(graph, h[local], cells, fault, progress, weights, images))
     if not parts:
-        return _run_layers(graph, h, multiplier, adder, fault, progress, None, None)
+        return _run_layers(graph, h, cells, fault, progress, None, None)
     return side_by_side(parts)
 
 
@@ -253,22 +268,28 @@ def dot_products_per_image(graph: IntGraph) -> int:
     return sum(int(np.prod(lay.out_shape)) for lay in graph.compute_layers())
 
 
-def _run_part(graph: IntGraph, h: np.ndarray, multiplier: str, adder: str) -> EngineResult:
-    return _run_layers(graph, h, multiplier, adder, None, None, None, None)
+@dataclass(frozen=True)
+class _Cells:
+    multiplier: str
+    adder: str
+    residual_add: str
+
+
+def _run_part(graph: IntGraph, h: np.ndarray, cells: _Cells) -> EngineResult:
+    return _run_layers(graph, h, cells, None, None, None, None)
 
 
 def _run_parallel(
     graph: IntGraph,
     h: np.ndarray,
-    multiplier: str,
-    adder: str,
+    cells: _Cells,
     progress: Callable[[int], None] | None,
     jobs: int,
 ) -> EngineResult:
     parts = [p for p in np.array_split(h, min(jobs, len(h))) if len(p)]
     per_image = dot_products_per_image(graph)
     with process_pool(len(parts)) as workers:
-        futures = [workers.submit(_run_part, graph, p, multiplier, adder) for p in parts]
+        futures = [workers.submit(_run_part, graph, p, cells) for p in parts]
         results = []
         for fut, part in zip(futures, parts, strict=True):
             results.append(fut.result())
@@ -280,8 +301,7 @@ def _run_parallel(
 def _run_layers(
     graph: IntGraph,
     h: np.ndarray,
-    multiplier: str,
-    adder: str,
+    cells: _Cells,
     fault: FaultHook | None,
     progress: Callable[[int], None] | None,
     weights: WeightSource | None,
@@ -290,60 +310,102 @@ def _run_layers(
     tallies: dict[str, Tally] = {}
     src = weights if images is not None else None
     layers = list(graph.layers)
+    sources, last = graph.sources(), graph.last_use()
+    vals: dict[str, np.ndarray] = {"input": h}
     written = None  # compute layer whose output is written back after this layer
     for i, lay in enumerate(layers):
+        h = vals[sources[i][0]]
         if isinstance(lay, ConvLayer | LinearLayer):
-            rows = len(h) * (int(np.prod(lay.out_shape[1:])) if isinstance(lay, ConvLayer) else 1)
-            lw = _lane_weights(src, lay.name, images, rows)
-            groups = src.round_filters(lay.name) if src is not None else [None]
-            blocks = [
-                _layer_block(
-                    lay,
-                    h if src is None or images is None else src.read_input(lay.name, h, images, r),
-                    filters,
-                    lw,
-                )
-                for r, filters in enumerate(groups)
-            ]
-            bits = max(lay.wbits, lay.in_bits)
-            parts, tallies[lay.name] = dot_products_of_blocks(
-                blocks, bits, multiplier, adder, fault, progress
-            )
-            # rounds are consecutive runs of filters, in order: their columns follow each other
-            acc = np.concatenate(parts, axis=1)
-            o = acc.shape[1]
-            if isinstance(lay, ConvLayer):
-                oh, ow = lay.out_shape[1], lay.out_shape[2]
-                h = acc.reshape(len(h), oh, ow, o).transpose(0, 3, 1, 2)
-                h = h + lay.bias.astype(np.int64).reshape(1, o, 1, 1)
-            else:
-                h = acc + lay.bias.astype(np.int64)
-            if lay.requant is not None:
-                h = requantize(h, lay.requant, 1)
+            h, tallies[lay.name] = _compute(lay, h, cells, fault, progress, src, images)
             nxt = layers[i + 1] if i + 1 < len(layers) else None
             written = lay.name
-            if not isinstance(nxt, PoolLayer):
+            if not isinstance(nxt, PoolLayer) or sources[i + 1] != (lay.name,):
                 h = _write_back(src, written, h, images)
         elif isinstance(lay, PoolLayer):
             h = pool(h, lay)
-            if written is not None:
+            if written is not None and sources[i] == (written,):
                 h = _write_back(src, written, h, images)
         elif isinstance(lay, FlattenLayer):
             h = h.reshape(len(h), -1)
+        elif isinstance(lay, AddLayer):
+            h, t = _add(lay, h, vals[sources[i][1]], cells, fault)
+            if t is not None:
+                tallies[lay.name] = t
+        vals[lay.name] = h
+        for name in sources[i]:  # free what no later layer reads
+            if last[name] == i:
+                del vals[name]
     return EngineResult(logits=h, tallies=tallies)
 
 
-def _layer_block(
-    lay: ConvLayer | LinearLayer, x: np.ndarray, filters: np.ndarray | None, lw: np.ndarray | None
-) -> Block:
-    """The dot products of ``filters`` (all: ``None``) over input ``x``: input windows, weights
-    and, if faulty, the weights each lane reads."""
-    cols = im2col(x, lay)[0] if isinstance(lay, ConvLayer) else x
-    w = lay.weight.reshape(lay.weight.shape[0], -1)
-    if filters is not None:
-        w = w[filters]
-        lw = None if lw is None else lw[:, filters]
-    return cols, w, lw
+def _compute(
+    lay: ConvLayer | LinearLayer,
+    h: np.ndarray,
+    cells: _Cells,
+    fault: FaultHook | None,
+    progress: Callable[[int], None] | None,
+    src: WeightSource | None,
+    images: np.ndarray | None,
+) -> tuple[np.ndarray, Tally]:
+    """A conv or fc layer's requantized output, its dot products on the MAC cells."""
+    rows = len(h) * (int(np.prod(lay.out_shape[1:])) if isinstance(lay, ConvLayer) else 1)
+    lw = _lane_weights(src, lay.name, images, rows)
+    rounds = src.round_filters(lay.name) if src is not None else [None]
+    o = lay.weight.shape[0]
+    groups = lay.groups if isinstance(lay, ConvLayer) else 1
+    blocks: list[Block] = []
+    where: list[np.ndarray] = []  # the filters of each block
+    for r, filters in enumerate(rounds):
+        x = h if src is None or images is None else src.read_input(lay.name, h, images, r)
+        cols = im2col(x, lay)[0] if isinstance(lay, ConvLayer) else x
+        f = np.arange(o) if filters is None else np.asarray(filters)
+        for g in range(groups):
+            fg = f[(f // (o // groups)) == g] if groups > 1 else f
+            if not len(fg):
+                continue
+            k = cols.shape[1] // groups
+            gcols = cols[:, g * k : (g + 1) * k] if groups > 1 else cols
+            w = lay.weight.reshape(o, -1)[fg]
+            blocks.append((gcols, w, None if lw is None else lw[:, fg]))
+            where.append(fg)
+    bits = max(lay.wbits, lay.in_bits)
+    parts, tally = dot_products_of_blocks(
+        blocks, bits, cells.multiplier, cells.adder, fault, progress
+    )
+    acc = np.empty((rows, o), dtype=np.int64)
+    for part, fg in zip(parts, where, strict=True):
+        acc[:, fg] = part
+    if isinstance(lay, ConvLayer):
+        oh, ow = lay.out_shape[1], lay.out_shape[2]
+        out = acc.reshape(len(h), oh, ow, o).transpose(0, 3, 1, 2)
+        out = out + lay.bias.astype(np.int64).reshape(1, o, 1, 1)
+    else:
+        out = acc + lay.bias.astype(np.int64)
+    if lay.requant is not None:
+        out = requantize(out, lay.requant, 1)
+    return out, tally
+
+
+def _add(
+    lay: AddLayer, a: np.ndarray, b: np.ndarray, cells: _Cells, fault: FaultHook | None
+) -> tuple[np.ndarray, Tally | None]:
+    """A residual add: align in CMOS, sum in CMOS or on the adder cell, round, clamp."""
+    ma, mb = (np.int64(m) for m in lay.multiplier)
+    pa, pb = a * ma, b * mb  # the alignment multiplies (CMOS periphery)
+    tally = None
+    if cells.residual_add == "memory":
+        from rtmcim.circuits.registry import get
+
+        bits = max(lay.in_bits) + MULT_BITS + 2  # = AddWork.sum_bits
+        total, tally = get(cells.adder).run(
+            pa.reshape(-1), pb.reshape(-1), bits, signed=True, fault=fault
+        )
+        total = np.asarray(total, dtype=np.int64).reshape(pa.shape)
+    else:
+        total = pa + pb
+    s = np.int64(lay.shift)
+    y = (total + (np.int64(1) << (s - 1))) >> s
+    return np.clip(y, lay.lo, lay.hi), tally
 
 
 def _write_back(

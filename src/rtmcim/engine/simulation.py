@@ -79,7 +79,7 @@ class Simulation:
         """Per compute layer and MAC-cell event: the engine's count beside the mapping's."""
         rows = []
         for lc in self.evaluation.layers:
-            if lc.kind == "pool":
+            if lc.name not in self.run.result.tallies:  # pools, adds in CMOS: no cells
                 continue
             counted = self.run.result.tallies[lc.name]
             analytic = lc.compute * len(self.labels)

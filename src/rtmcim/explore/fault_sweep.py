@@ -164,7 +164,9 @@ def run_fault_sweep(
     one is given) with ``mitigation``. ``progress(done, total)`` follows the faulty runs."""
     fault_kind, mit = sweep_settings(kind, mitigation, jobs)
     mult, add = arch.compute.multiplier, arch.compute.adder
-    clean = run_engine(graph, x, multiplier=mult, adder=add).predictions
+    clean = run_engine(
+        graph, x, multiplier=mult, adder=add, residual_add=arch.compute.residual_add
+    ).predictions
     runs = [
         (kind, r, m, seed)
         for m in ["none", *([mit.name] if mit.active else [])]

@@ -19,6 +19,7 @@ An arch file (YAML; shipped ones under ``configs/arch/``)::
       word_layout: bit_parallel   # bit_parallel (a word across tracks) | bit_serial (along a track)
       data_layout: snake          # snake (back and forth, no rewind) | sequential (rewinds)
       activation_fraction: 0.25   # share of each PE's MUs holding activations
+      residual_add: cmos          # residual adds: cmos (periphery adder) | memory (the PEs' adders)
 
 Validation happens once here; unknown keys, out-of-range values and names
 that are not circuits raise :class:`~rtmcim.errors.ConfigError`.
@@ -54,6 +55,7 @@ class ComputeConfig(Frozen):
     word_layout: WordLayout = "bit_parallel"
     data_layout: DataLayout = "snake"
     activation_fraction: float = Field(default=0.25, gt=0.0, lt=1.0)
+    residual_add: Literal["cmos", "memory"] = "cmos"
 
 
 class ArchConfig(Frozen):

@@ -41,7 +41,7 @@ from rtmcim.mapping.layer_cost import (
     compute_tally,
     dot_product_tally,
     following_pool,
-    pool_tally,
+    periphery_tally,
     stream_tally,
     weight_shift_fields,
 )
@@ -131,7 +131,7 @@ def _stream_part(
             util.append(ls.utilization)
             busiest.append(ls.busiest)
         else:
-            rows.append(tally_vector(pool_tally(lw, arch.org.banks)))
+            rows.append(tally_vector(periphery_tally(lw, arch)))
             util.append(1.0)
             busiest.append(-1)
     return np.array(rows), np.array(util), busiest
@@ -198,7 +198,8 @@ def evaluate_points(work: Workload, archs: Sequence[Arch]) -> PointCosts:
             units = units_c.get((comp.multiplier, comp.adder, t_id), unit_figures, work, arch)
             leak[i] = accelerator_leakage_mw(work, arch, units, mem_mw)
             area = sum(accelerator_area_um2(work, arch, units, ab).values())
-            s_row = streams.row((*lkey, org.banks), _stream_part, work, arch, placement)
+            skey = (*lkey, org.banks, comp.residual_add, comp.adder)
+            s_row = streams.row(skey, _stream_part, work, arch, placement)
             c_row = macs_c.row(
                 (*lkey, comp.multiplier, comp.adder), _compute_part, work, arch, placement
             )

@@ -19,6 +19,19 @@ For each compute layer (weight-stationary, DESIGN.md 1.3) the tally counts:
   CMOS periphery, one unit per bank, one output per clock;
 * **write-back** of the (pooled) outputs to the activation region.
 
+A depthwise (or grouped) conv has little reuse: each input channel feeds the
+filters of its own group only, so its input is streamed once (each channel
+in the round that owns it) and each filter's windows travel the bus on their
+own instead of one broadcast serving every PE.
+
+A residual add (:func:`add_tally`) reads its two inputs from the activation
+region, aligns each onto the output scale in CMOS (a multiply each, one
+rounding shift, the ReLU clamp) and writes its output back. The sum itself runs
+where ``compute.residual_add`` says: ``cmos``, a ripple-carry adder in the
+periphery (one unit per bank, one output per clock); ``memory``, the PEs'
+own accumulator adders (``compute.adder``), its two aligned operands written
+into the adder's tracks, all PEs in parallel.
+
 Latency: PEs run in parallel; the busiest PE's chain (its dot products, word
 reads and shifts, one after another: no overlap of fetch and compute is
 assumed) plus the write-back, spread over banks. The tally's cycle fields
@@ -48,7 +61,7 @@ from rtmcim.mapping.arch import Arch
 from rtmcim.mapping.metrics import PerInference
 from rtmcim.mapping.place import LayerPlacement, Placement, place
 from rtmcim.mapping.stream import pe_outputs, workload_stream_steps
-from rtmcim.mapping.workload import ComputeWork, PoolWork, Workload
+from rtmcim.mapping.workload import AddWork, ComputeWork, LayerWork, PoolWork, Workload
 from rtmcim.memory.costs import htree_mm
 from rtmcim.nn.intgraph import MULT_BITS  # requantization multiplier width
 from rtmcim.tally import Tally
@@ -148,8 +161,15 @@ def stream_tally(
 
     # -- activation stream: the input once per round, one word and one step per word
     rounds = lp.rounds
-    a_reads = rounds * input_words(lw, tracks)
-    bcast_bits = rounds * lw.positions * lw.reduction * lw.abits
+    window_bits = lw.positions * lw.reduction * lw.abits  # one filter's windows
+    if lw.groups == 1:
+        a_reads = rounds * input_words(lw, tracks)
+        bcast_bits = rounds * window_bits
+        latches = rounds * lw.input_count * lw.abits
+    else:  # each channel once; no broadcast reuse across groups
+        a_reads = input_words(lw, tracks)
+        bcast_bits = rounds * window_bits * min(lw.groups, pes)
+        latches = lw.input_count * lw.abits
 
     # -- requant (+ReLU) and pooling in CMOS, one unit per bank, then write-back
     if lw.out_bits:
@@ -166,7 +186,7 @@ def stream_tally(
         cell_bit_reads=w_reads * tracks,
         bit_writes=out_words * tracks,
         cmos_gate_ops=rq_gates,
-        latch_updates=rounds * lw.input_count * lw.abits,
+        latch_updates=latches,
         bus_bit_mm=bcast_bits + out_count * out_bits,  # x route length in memory_tally
         shift_cycles=math.ceil(out_words / banks),
         cell_read_cycles=busiest_outputs * lp.words_per_filter,
@@ -246,9 +266,86 @@ def pool_layer_cost(pw: PoolWork, arch: Arch, leakage_mw: float) -> LayerCost:
 
 
 def following_pool(work: Workload, i: int) -> PoolWork | None:
-    """The pooling layer fused behind compute layer ``i`` (its outputs are written pooled)."""
+    """The pooling layer fused behind compute layer ``i`` (its outputs are written pooled):
+    the next layer, if it is a pool reading layer ``i`` alone (a layer that nobody else reads)."""
     nxt = work.layers[i + 1] if i + 1 < len(work.layers) else None
-    return nxt if isinstance(nxt, PoolWork) else None
+    if not isinstance(nxt, PoolWork) or nxt.inputs not in ((), (work.layers[i].name,)):
+        return None
+    name = work.layers[i].name
+    if any(name in lw.inputs for lw in work.layers[i + 2 :]):
+        return None
+    return nxt
+
+
+def add_tally(aw: AddWork, arch: Arch, where: str | None = None) -> Tally:
+    """A residual add: read both inputs, align them in CMOS, sum (CMOS or the PEs' adders),
+    clamp, write back (see the module docstring)."""
+    tracks, banks = arch.org.mu.tracks, arch.org.banks
+    in_words = math.ceil(aw.count * aw.a_bits / tracks) + math.ceil(aw.count * aw.b_bits / tracks)
+    out_words = math.ceil(aw.count * aw.out_bits / tracks)
+    align = (
+        cmos_ops.array_multiplier_gates(aw.a_bits, MULT_BITS)
+        + cmos_ops.array_multiplier_gates(aw.b_bits, MULT_BITS)
+        + cmos_ops.adder_gates(aw.sum_bits)  # + 2^(shift-1)
+        + 3 * aw.out_bits  # shift selection
+        + 2 * cmos_ops.comparator_gates(aw.out_bits)  # clamp (ReLU)
+    )
+    base = Tally(
+        shift_steps=(in_words + out_words) * tracks,
+        bit_reads=in_words * tracks,
+        bit_writes=out_words * tracks,
+        cmos_gate_ops=aw.count * align,
+        shift_cycles=math.ceil((in_words + out_words) / banks),
+        write_cycles=math.ceil(out_words / banks),
+        clock_cycles=math.ceil(aw.count / banks),
+    )
+    if (where or arch.compute.residual_add) == "cmos":
+        return base + Tally(cmos_gate_ops=aw.count * cmos_ops.adder_gates(aw.sum_bits))
+    return base + memory_add_tally(aw, arch)
+
+
+def memory_add_tally(aw: AddWork, arch: Arch) -> Tally:
+    """The sums of an add on the PEs' accumulator adders: operands written in, all PEs at once."""
+    per_pe = math.ceil(aw.count / arch.pes)
+    operands = Tally(cell_bit_writes=2 * aw.count * aw.sum_bits, cell_write_cycles=per_pe)
+    return operands + adder_cells_tally(aw, arch)
+
+
+def adder_cells_tally(aw: AddWork, arch: Arch) -> Tally:
+    """The adder cells' own events (what the bit-exact engine counts): one add per output,
+    the busiest PE's ``ceil(count / PEs)`` adds one after another."""
+    dot = _add_cost(arch.compute.adder, aw.sum_bits)
+    per_pe = math.ceil(aw.count / arch.pes)
+    return Tally(**dot.events()) * aw.count + Tally(**dot.cycles()) * per_pe
+
+
+@functools.lru_cache(maxsize=256)
+def _add_cost(adder: str, bits: int) -> Tally:
+    from rtmcim.circuits.registry import get
+
+    return get(adder).cost(bits, signed=True)
+
+
+def periphery_tally(lw: LayerWork, arch: Arch, add_in: str | None = None) -> Tally:
+    """A layer without weights: pooling or a residual add (its sum where ``add_in`` says,
+    ``cmos`` or ``memory``; default: the arch's ``compute.residual_add``)."""
+    if isinstance(lw, AddWork):
+        return add_tally(lw, arch, add_in)
+    assert isinstance(lw, PoolWork)
+    return pool_tally(lw, arch.org.banks)
+
+
+def periphery_layer_cost(lw: PoolWork | AddWork, arch: Arch, leakage_mw: float) -> LayerCost:
+    tally = periphery_tally(lw, arch)
+    lat = latency_ns(tally, arch.prices)
+    cost = price(tally, arch.prices, leakage_mw=leakage_mw, latency=lat)
+    kind = "add" if isinstance(lw, AddWork) else "pool"
+    compute = (
+        adder_cells_tally(lw, arch)
+        if isinstance(lw, AddWork) and arch.compute.residual_add == "memory"
+        else Tally()
+    )
+    return LayerCost(lw.name, kind, 0, tally, compute, lat, cost.energy_pj, 1.0, 0.0, 0)
 
 
 def evaluate_workload(work: Workload, arch: Arch) -> Evaluation:
@@ -266,5 +363,5 @@ def evaluate_workload(work: Workload, arch: Arch) -> Evaluation:
             pool = following_pool(work, i)
             costs.append(compute_layer_cost(lw, lp, arch, next(steps), pool, leak, bus_len))
         else:
-            costs.append(pool_layer_cost(lw, arch, leak))
+            costs.append(periphery_layer_cost(lw, arch, leak))
     return Evaluation(arch, work, placement, tuple(costs), leak, accelerator_area_um2(work, arch))

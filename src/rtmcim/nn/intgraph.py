@@ -29,6 +29,22 @@ one of the following, exactly as :mod:`rtmcim.nn.reference` executes it:
     with ``n = size*size``.
 ``flatten`` (:class:`FlattenLayer`)
     ``(C, H, W)`` -> ``(C*H*W,)`` in C-order.
+``add`` (:class:`AddLayer`)
+    residual add of two tensors ``a`` and ``b`` of one shape, each on its own
+    scale: ``y = (a * ma + b * mb + 2^(shift-1)) >> shift``, then the clamp of
+    ``requant`` (ReLU when ``relu``); ``ma * 2^-shift`` and ``mb * 2^-shift``
+    approximate ``s_a / s_y`` and ``s_b / s_y`` (one shift, the larger ratio's
+    multiplier below ``2^MULT_BITS``).
+
+Graph, not chain: every layer reads the layer before it, unless its
+``inputs`` names the layers it reads (``"input"`` is the image); layers are in
+execution order and read only layers before them. A conv with ``groups > 1``
+splits its input and output channels into that many groups, filter ``o``
+seeing only the ``C / groups`` channels of its group (weight shape
+``(O, C / groups, kh, kw)``; ``groups == C == O`` is a depthwise conv). Global
+average pooling is an ``avg`` pool whose window is the whole map. A
+requantization with ``relu: false`` gives signed outputs (the conv of a
+residual branch before its add); only adds read signed tensors.
 
 The last layer (the classifier) has no requant: its int64 accumulators are the
 logits; ``logit = acc * in_scale * weight_scale`` with one weight scale for the
@@ -80,7 +96,10 @@ import numpy as np
 from rtmcim.errors import DataError
 
 FORMAT = "rtmcim-intgraph"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Written when the graph uses inputs, groups or adds; a plain chain is written as version 1."""
+READ_VERSIONS = (1, 2)
+INPUT = "input"
 MULT_BITS = 16
 """Requantization multipliers lie in [2^(MULT_BITS-1), 2^MULT_BITS) (or are 0)."""
 MAX_SHIFT = 62
@@ -145,6 +164,8 @@ class ConvLayer:
     weight_scale: np.ndarray  # (O,) float64, real weight = weight * weight_scale
     in_scale: float
     out_scale: float | None
+    groups: int = 1
+    inputs: tuple[str, ...] = ()
     op: Literal["conv"] = field(default="conv", init=False)
 
     @property
@@ -173,6 +194,7 @@ class LinearLayer:
     weight_scale: np.ndarray
     in_scale: float
     out_scale: float | None
+    inputs: tuple[str, ...] = ()
     op: Literal["linear"] = field(default="linear", init=False)
 
     @property
@@ -187,6 +209,7 @@ class PoolLayer:
     size: int
     in_shape: tuple[int, ...]
     out_shape: tuple[int, ...]
+    inputs: tuple[str, ...] = ()
     op: Literal["pool"] = field(default="pool", init=False)
 
 
@@ -195,10 +218,54 @@ class FlattenLayer:
     name: str
     in_shape: tuple[int, ...]
     out_shape: tuple[int, ...]
+    inputs: tuple[str, ...] = ()
     op: Literal["flatten"] = field(default="flatten", init=False)
 
 
-Layer = ConvLayer | LinearLayer | PoolLayer | FlattenLayer
+@dataclass(frozen=True)
+class AddLayer:
+    """Residual add: both inputs aligned onto the output scale by one requantization."""
+
+    name: str
+    inputs: tuple[str, ...]  # the two layers added (``"input"``: the image)
+    multiplier: tuple[int, int]
+    shift: int
+    out_bits: int
+    relu: bool
+    in_bits: tuple[int, int]
+    in_signed: tuple[bool, bool]
+    in_shape: tuple[int, ...]
+    out_shape: tuple[int, ...]
+    in_scales: tuple[float, float]
+    out_scale: float
+    op: Literal["add"] = field(default="add", init=False)
+
+    @property
+    def lo(self) -> int:
+        return 0 if self.relu else -(2 ** (self.out_bits - 1))
+
+    @property
+    def hi(self) -> int:
+        return 2**self.out_bits - 1 if self.relu else 2 ** (self.out_bits - 1) - 1
+
+
+def make_add(
+    name: str,
+    inputs: tuple[str, str],
+    ratios: tuple[float, float],
+    out_bits: int,
+    relu: bool,
+    **kw: Any,
+) -> AddLayer:
+    """The add whose multipliers approximate ``ratios`` (``s_a / s_y``, ``s_b / s_y``)."""
+    big = max(ratios)
+    rq = make_requant(np.array([big]), out_bits, relu)
+    s = int(rq.shift[0])
+    mults = tuple(round(r * 2**s) for r in ratios)
+    return AddLayer(name, inputs, (mults[0], mults[1]), s, int(out_bits), relu, **kw)
+
+
+Layer = ConvLayer | LinearLayer | PoolLayer | FlattenLayer | AddLayer
 ComputeLayer = ConvLayer | LinearLayer
 
 
@@ -218,6 +285,31 @@ class IntGraph:
 
     def compute_layers(self) -> list[ComputeLayer]:
         return [lay for lay in self.layers if isinstance(lay, ConvLayer | LinearLayer)]
+
+    def sources(self) -> list[tuple[str, ...]]:
+        """The layers each layer reads, by name (``"input"``: the image), resolved."""
+        out: list[tuple[str, ...]] = []
+        prev = INPUT
+        for lay in self.layers:
+            out.append(tuple(lay.inputs) or (prev,))
+            prev = lay.name
+        return out
+
+    def last_use(self) -> dict[str, int]:
+        """For each tensor, the index of the last layer that reads it."""
+        last: dict[str, int] = {}
+        for i, srcs in enumerate(self.sources()):
+            for src in srcs:
+                last[src] = i
+        return last
+
+    @property
+    def is_chain(self) -> bool:
+        """No layer names its inputs, no grouped conv, no add: the format of version 1."""
+        return all(
+            not lay.inputs and getattr(lay, "groups", 1) == 1 and not isinstance(lay, AddLayer)
+            for lay in self.layers
+        )
 
     def quantize_input(self, x: np.ndarray) -> np.ndarray:
         """Float images in [0, 1], shape (N, C, H, W) -> unsigned input_bits int64."""
@@ -250,11 +342,26 @@ def save_intgraph(graph: IntGraph, folder: str | Path) -> Path:
             "in_shape": list(lay.in_shape),
             "out_shape": list(lay.out_shape),
         }
+        if lay.inputs:
+            e["inputs"] = list(lay.inputs)
         if isinstance(lay, PoolLayer):
             e.update(kind=lay.kind, size=lay.size)
+        elif isinstance(lay, AddLayer):
+            e.update(
+                multiplier=list(lay.multiplier),
+                shift=lay.shift,
+                out_bits=lay.out_bits,
+                relu=lay.relu,
+                in_bits=list(lay.in_bits),
+                in_signed=list(lay.in_signed),
+                in_scales=list(lay.in_scales),
+                out_scale=lay.out_scale,
+            )
         elif isinstance(lay, ConvLayer | LinearLayer):
             if isinstance(lay, ConvLayer):
                 e.update(stride=lay.stride, padding=lay.padding)
+                if lay.groups != 1:
+                    e["groups"] = lay.groups
             e.update(
                 wbits=lay.wbits,
                 in_bits=lay.in_bits,
@@ -278,7 +385,7 @@ def save_intgraph(graph: IntGraph, folder: str | Path) -> Path:
         jl.append(e)
     doc = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": 1 if graph.is_chain else FORMAT_VERSION,
         "input": {"shape": list(graph.input_shape), "bits": graph.input_bits},
         "classes": graph.classes,
         "meta": graph.meta,
@@ -312,12 +419,12 @@ def load_intgraph(folder: str | Path) -> IntGraph:
         ) from exc
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise DataError("not an rtmcim integer graph", source=str(jpath))
-    if doc.get("format_version") != FORMAT_VERSION:
+    if doc.get("format_version") not in READ_VERSIONS:
         raise DataError(
             "unsupported integer-graph format version",
             key="format_version",
             value=doc.get("format_version"),
-            allowed=str(FORMAT_VERSION),
+            allowed=", ".join(map(str, READ_VERSIONS)),
             source=str(jpath),
         )
     try:
@@ -338,10 +445,31 @@ def load_intgraph(folder: str | Path) -> IntGraph:
 def _layer_from_json(e: dict[str, Any], arrays: dict[str, np.ndarray]) -> Layer:
     op = e["op"]
     ins, outs = tuple(int(v) for v in e["in_shape"]), tuple(int(v) for v in e["out_shape"])
+    inputs = tuple(str(v) for v in e.get("inputs", ()))
     if op == "pool":
-        return PoolLayer(e["name"], str(e["kind"]), int(e["size"]), ins, outs)
+        return PoolLayer(e["name"], str(e["kind"]), int(e["size"]), ins, outs, inputs)
     if op == "flatten":
-        return FlattenLayer(e["name"], ins, outs)
+        return FlattenLayer(e["name"], ins, outs, inputs)
+    if op == "add":
+
+        def pair(k: str, f: Any) -> Any:
+            a, b = e[k]
+            return (f(a), f(b))
+
+        return AddLayer(
+            e["name"],
+            inputs,
+            pair("multiplier", int),
+            int(e["shift"]),
+            int(e["out_bits"]),
+            bool(e["relu"]),
+            pair("in_bits", int),
+            pair("in_signed", bool),
+            ins,
+            outs,
+            pair("in_scales", float),
+            float(e["out_scale"]),
+        )
     rq = e["requant"]
     requant = (
         None
@@ -365,54 +493,92 @@ def _layer_from_json(e: dict[str, Any], arrays: dict[str, np.ndarray]) -> Layer:
         "weight_scale": arrays[e["weight_scale"]].astype(np.float64),
         "in_scale": float(e["in_scale"]),
         "out_scale": None if e["out_scale"] is None else float(e["out_scale"]),
+        "inputs": inputs,
     }
     if op == "conv":
-        return ConvLayer(stride=int(e["stride"]), padding=int(e["padding"]), **common)
+        return ConvLayer(
+            stride=int(e["stride"]),
+            padding=int(e["padding"]),
+            groups=int(e.get("groups", 1)),
+            **common,
+        )
     if op == "linear":
         return LinearLayer(**common)
     raise ValueError(f"unknown op {op!r}")
 
 
 def check_graph(graph: IntGraph, source: str | None = None) -> None:
-    """Check dtypes, value ranges and shape chaining; raise DataError on the first problem."""
-    shape: tuple[int, ...] = tuple(graph.input_shape)
+    """Check dtypes, value ranges and how shapes connect; raise DataError on the first problem.
+
+    Every layer must read layers before it (so a cycle or a dangling name is refused),
+    with the shapes they produce.
+    """
+    shapes: dict[str, tuple[int, ...]] = {INPUT: tuple(graph.input_shape)}
     if not 2 <= graph.input_bits <= 16:
         raise DataError("input bits out of range", value=graph.input_bits, source=source)
-    for lay in graph.layers:
+    shape: tuple[int, ...] = tuple(graph.input_shape)
+    for lay, srcs in zip(graph.layers, graph.sources(), strict=True):
         where = f"layer {lay.name}"
-        if tuple(lay.in_shape) != shape:
-            raise DataError(
-                f"{where}: input shape {lay.in_shape} but previous output {shape}", source=source
-            )
-        if isinstance(lay, ConvLayer | LinearLayer):
-            w = lay.weight
-            nd = 4 if isinstance(lay, ConvLayer) else 2
-            if w.ndim != nd or not np.issubdtype(w.dtype, np.integer):
-                raise DataError(f"{where}: weight must be a {nd}-D integer array", source=source)
-            lim = 2 ** (lay.wbits - 1) - 1
-            if w.size and (int(w.max()) > lim or int(w.min()) < -lim):
-                raise DataError(f"{where}: weights exceed {lay.wbits} signed bits", source=source)
-            if lay.bias.dtype != np.int32 or lay.bias.shape != (w.shape[0],):
+        if lay.name in shapes:
+            raise DataError(f"{where}: duplicate layer name", source=source)
+        for src in srcs:
+            if src not in shapes:
                 raise DataError(
-                    f"{where}: bias must be int32 of shape ({w.shape[0]},)", source=source
-                )
-            if lay.requant is not None:
-                r = lay.requant
-                if r.multiplier.shape != (w.shape[0],) or r.shift.shape != (w.shape[0],):
-                    raise DataError(
-                        f"{where}: requant arrays must have one entry per output", source=source
-                    )
-                if (r.shift < 1).any() or (r.shift > MAX_SHIFT).any() or (r.multiplier < 0).any():
-                    raise DataError(
-                        f"{where}: requant shift/multiplier out of range", source=source
-                    )
-            if isinstance(lay, ConvLayer) and w.shape[1] != shape[0]:
-                raise DataError(
-                    f"{where}: weight has {w.shape[1]} input channels, input {shape[0]}",
+                    f"{where}: reads {src!r}, which is no earlier layer (dangling input or cycle)",
                     source=source,
                 )
-            if isinstance(lay, LinearLayer) and (len(shape) != 1 or w.shape[1] != shape[0]):
-                raise DataError(f"{where}: weight does not match input {shape}", source=source)
-        shape = tuple(lay.out_shape)
-    if shape != (graph.classes,):
+        if len(srcs) != (2 if isinstance(lay, AddLayer) else 1):
+            raise DataError(f"{where}: wrong number of inputs {list(srcs)}", source=source)
+        shape = shapes[srcs[0]]
+        if tuple(lay.in_shape) != shape:
+            raise DataError(
+                f"{where}: input shape {lay.in_shape} but {srcs[0]} gives {shape}", source=source
+            )
+        if isinstance(lay, AddLayer) and shapes[srcs[1]] != shape:
+            raise DataError(
+                f"{where}: adds shapes {shape} and {shapes[srcs[1]]}",
+                source=source,
+                hint="a residual add needs two tensors of one shape",
+            )
+        if isinstance(lay, ConvLayer | LinearLayer):
+            _check_compute(lay, shape, where, source)
+        shapes[lay.name] = tuple(lay.out_shape)
+    if not graph.layers or tuple(graph.layers[-1].out_shape) != (graph.classes,):
         raise DataError(f"graph output shape {shape} but {graph.classes} classes", source=source)
+
+
+def _check_compute(
+    lay: ConvLayer | LinearLayer, shape: tuple[int, ...], where: str, source: str | None
+) -> None:
+    w = lay.weight
+    nd = 4 if isinstance(lay, ConvLayer) else 2
+    if w.ndim != nd or not np.issubdtype(w.dtype, np.integer):
+        raise DataError(f"{where}: weight must be a {nd}-D integer array", source=source)
+    lim = 2 ** (lay.wbits - 1) - 1
+    if w.size and (int(w.max()) > lim or int(w.min()) < -lim):
+        raise DataError(f"{where}: weights exceed {lay.wbits} signed bits", source=source)
+    if lay.bias.dtype != np.int32 or lay.bias.shape != (w.shape[0],):
+        raise DataError(f"{where}: bias must be int32 of shape ({w.shape[0]},)", source=source)
+    if lay.requant is not None:
+        r = lay.requant
+        if r.multiplier.shape != (w.shape[0],) or r.shift.shape != (w.shape[0],):
+            raise DataError(
+                f"{where}: requant arrays must have one entry per output", source=source
+            )
+        if (r.shift < 1).any() or (r.shift > MAX_SHIFT).any() or (r.multiplier < 0).any():
+            raise DataError(f"{where}: requant shift/multiplier out of range", source=source)
+    if isinstance(lay, ConvLayer):
+        g = lay.groups
+        if g < 1 or shape[0] % g or w.shape[0] % g:
+            raise DataError(
+                f"{where}: groups {g} do not divide the channels ({shape[0]} in, {w.shape[0]} out)",
+                source=source,
+            )
+        if w.shape[1] * g != shape[0]:
+            raise DataError(
+                f"{where}: weight has {w.shape[1]} input channels per group, input "
+                f"{shape[0]} in {g} groups",
+                source=source,
+            )
+    if isinstance(lay, LinearLayer) and (len(shape) != 1 or w.shape[1] != shape[0]):
+        raise DataError(f"{where}: weight does not match input {shape}", source=source)

@@ -31,6 +31,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rtmcim.errors import ConfigError
+from rtmcim.nn.graphspec import INPUT, Node
 from rtmcim.nn.intgraph import (
     ConvLayer,
     FlattenLayer,
@@ -39,6 +40,7 @@ from rtmcim.nn.intgraph import (
     LinearLayer,
     PoolLayer,
     Requant,
+    make_add,
     make_requant,
 )
 from rtmcim.nn.spec import NetSpec, check_bits, check_shapes
@@ -78,29 +80,46 @@ def quantize_input(x: Tensor, bits: int) -> Tensor:
 
 
 class ActQuant(nn.Module):
-    """Unsigned ``bits`` fake quantizer with one scale, after a ReLU."""
+    """``bits`` fake quantizer with one scale: unsigned after a ReLU; signed (``act="none"``,
+    the branch of a residual add before the add); ReLU6 with the scale fixed at
+    ``6 / (2^bits - 1)``, so that saturation is the ReLU6 clamp."""
 
     initialized: Tensor
 
-    def __init__(self, bits: int, mode: ActScale = "learned", momentum: float = 0.9) -> None:
+    def __init__(
+        self,
+        bits: int,
+        mode: ActScale = "learned",
+        momentum: float = 0.9,
+        act: str = "relu",
+    ) -> None:
         super().__init__()
         self.bits = bits
         self.mode: ActScale = mode
         self.momentum = momentum
-        self.log_scale = nn.Parameter(torch.zeros(()), requires_grad=(mode == "learned"))
+        self.signed = act == "none"
+        self.fixed = act == "relu6"
+        learn = mode == "learned" and not self.fixed
+        self.log_scale = nn.Parameter(torch.zeros(()), requires_grad=learn)
         self.register_buffer("initialized", torch.zeros((), dtype=torch.bool))
 
     @property
     def qmax(self) -> int:
-        return int(2**self.bits - 1)
+        return int(2 ** (self.bits - 1) - 1) if self.signed else int(2**self.bits - 1)
+
+    @property
+    def qmin(self) -> int:
+        return -(2 ** (self.bits - 1)) if self.signed else 0
 
     def scale(self) -> Tensor:
+        if self.fixed:
+            return torch.tensor(6.0 / self.qmax)
         return torch.exp(self.log_scale)
 
     def forward(self, x: Tensor) -> Tensor:
-        if self.training:
+        if self.training and not self.fixed:
             with torch.no_grad():
-                xd = x.detach()
+                xd = x.detach().abs() if self.signed else x.detach()
                 if not bool(self.initialized):
                     flat = xd.flatten()
                     if flat.numel() > 1_000_000:
@@ -114,12 +133,12 @@ class ActQuant(nn.Module):
                     )
                     self.log_scale.copy_(torch.log(s))
         s = self.scale()
-        v = torch.clamp(x / s, 0.0, float(self.qmax))
+        v = torch.clamp(x / s, float(self.qmin), float(self.qmax))
         return _ste_round(v) * s
 
 
 class QLayer(nn.Module):
-    """One compute layer: conv or linear, [BN], [ReLU + activation quantizer], [pool]."""
+    """One compute node: conv or linear, [BN], [activation + its quantizer]."""
 
     def __init__(
         self,
@@ -131,29 +150,31 @@ class QLayer(nn.Module):
         kernel: int = 1,
         stride: int = 1,
         padding: int = 0,
-        pool: str = "none",
-        pool_size: int = 2,
+        groups: int = 1,
         batchnorm: bool = False,
         wbits: int = 8,
         abits: int | None = 8,
         per_channel: bool = True,
         act_scale: ActScale = "learned",
+        act: str = "relu",
     ) -> None:
         super().__init__()
         self.kind, self.name, self.per_channel = kind, name, per_channel
-        self.stride, self.padding, self.pool, self.pool_size = stride, padding, pool, pool_size
-        self.wbits, self.abits = wbits, abits
+        self.stride, self.padding, self.groups = stride, padding, groups
+        self.wbits, self.abits, self.act_kind = wbits, abits, act
         self.op: nn.Conv2d | nn.Linear = (
-            nn.Conv2d(in_ch, out_ch, kernel, stride=stride, padding=padding)
+            nn.Conv2d(in_ch, out_ch, kernel, stride=stride, padding=padding, groups=groups)
             if kind == "conv"
             else nn.Linear(in_ch, out_ch)
         )
         self.bn: nn.BatchNorm2d | None = nn.BatchNorm2d(out_ch) if batchnorm else None
-        self.act: ActQuant | None = ActQuant(abits, act_scale) if abits is not None else None
+        self.act: ActQuant | None = (
+            ActQuant(abits, act_scale, act=act) if abits is not None else None
+        )
 
     def _linear_op(self, x: Tensor, w: Tensor, b: Tensor) -> Tensor:
         if self.kind == "conv":
-            return F.conv2d(x, w, b, stride=self.stride, padding=self.padding)
+            return F.conv2d(x, w, b, stride=self.stride, padding=self.padding, groups=self.groups)
         return F.linear(x, w, b)
 
     def forward(self, x: Tensor, s_in: Tensor | None) -> tuple[Tensor, Tensor | None]:
@@ -165,7 +186,7 @@ class QLayer(nn.Module):
                 y = self.bn(y)
             if self.abits is None:
                 return y, None
-            return self._pool(F.relu(y), None), None
+            return float_act(y, self.act_kind), None
         if self.bn is not None:
             raise ConfigError(f"layer {self.name}: fold batch-norm before quantizing")
         wq, sw = fake_quant_weight(w, self.wbits, self.per_channel)
@@ -175,27 +196,39 @@ class QLayer(nn.Module):
         if self.act is None:
             return y, None
         y = self.act(y)
-        s_out = self.act.scale()
-        return self._pool(y, s_out), s_out
+        return y, self.act.scale()
 
-    def _pool(self, y: Tensor, s: Tensor | None) -> Tensor:
-        if self.pool == "max":
-            return F.max_pool2d(y, self.pool_size)
-        if self.pool == "avg":
-            a = F.avg_pool2d(y, self.pool_size)
-            if s is None:
-                return a
-            # On the integer grid: (sum + n//2) // n, as the integer graph does.
-            n = self.pool_size * self.pool_size
-            sd = s.detach()
-            total = torch.round(a.detach() / sd * n)
-            exact = torch.floor((total + n // 2) / n) * sd
-            return a + (exact - a).detach()
-        return y
+
+def float_act(y: Tensor, act: str) -> Tensor:
+    if act == "relu":
+        return F.relu(y)
+    if act == "relu6":
+        return torch.clamp(y, 0.0, 6.0)
+    return y
+
+
+def pool_op(y: Tensor, kind: str, size: int, s: Tensor | None) -> Tensor:
+    """Max or average pooling; on the quantized grid, average is ``(sum + n//2) // n``."""
+    if kind == "max":
+        return F.max_pool2d(y, size)
+    a = F.avg_pool2d(y, size)
+    if s is None:
+        return a
+    # On the integer grid: (sum + n//2) // n, as the integer graph does.
+    n = size * size
+    sd = s.detach()
+    total = torch.round(a.detach() / sd * n)
+    exact = torch.floor((total + n // 2) / n) * sd
+    return a + (exact - a).detach()
 
 
 class QNet(nn.Module):
-    """A CNN built from a :class:`NetSpec`, runnable as float or fake-quantized network."""
+    """A CNN built from a :class:`NetSpec` (its graph of nodes), float or fake-quantized.
+
+    Compute nodes are the modules of ``layers`` in execution order (so a plain spec has
+    the state-dict keys it always had); each residual add has its output quantizer in
+    ``adds``.
+    """
 
     def __init__(
         self,
@@ -207,53 +240,41 @@ class QNet(nn.Module):
         act_scale: ActScale = "learned",
     ) -> None:
         super().__init__()
+        from rtmcim.nn.blocks import spec_nodes
+
         check_bits(wbits, abits)
         self.spec, self.in_shape, self.classes = spec, in_shape, classes
         self.wbits, self.abits = wbits, abits
         self.quantized = self.folded = False
+        self.nodes = spec_nodes(spec, in_shape, classes)
         self.shapes = check_shapes(spec, in_shape, classes)
         layers: list[QLayer] = []
-        geometry = {"kernel", "stride", "padding", "pool", "pool_size"}
-        for i, (b, sh) in enumerate(zip(spec.conv, self.shapes, strict=False)):
-            layers.append(
-                QLayer(
-                    "conv",
-                    f"conv{i}",
-                    sh.in_shape[0],
-                    b.channels,
-                    **b.model_dump(include=geometry),
-                    batchnorm=spec.batchnorm,
-                    wbits=b.wbits or wbits,
-                    abits=b.abits or abits,
-                    act_scale=act_scale,
+        adds: dict[str, ActQuant] = {}
+        for n in self.nodes:
+            if n.op in ("conv", "fc"):
+                last = n.classifier
+                layers.append(
+                    QLayer(
+                        "conv" if n.op == "conv" else "fc",
+                        n.name,
+                        n.in_shape[0],
+                        n.channels,
+                        kernel=n.kernel,
+                        stride=n.stride,
+                        padding=n.padding,
+                        groups=n.groups,
+                        batchnorm=n.bn,
+                        wbits=n.wbits or (spec.classifier_wbits if last else None) or wbits,
+                        abits=None if last else (n.abits or abits),
+                        per_channel=not last,
+                        act_scale=act_scale,
+                        act=n.act,
+                    )
                 )
-            )
-        fc_shapes = self.shapes[len(spec.conv) :]
-        for i, (f, sh) in enumerate(zip(spec.fc, fc_shapes, strict=False)):
-            layers.append(
-                QLayer(
-                    "fc",
-                    f"fc{i}",
-                    sh.in_shape[0],
-                    f.units,
-                    wbits=f.wbits or wbits,
-                    abits=f.abits or abits,
-                    act_scale=act_scale,
-                )
-            )
-        last = self.shapes[-1]
-        layers.append(
-            QLayer(
-                "fc",
-                "classifier",
-                last.in_shape[0],
-                classes,
-                wbits=spec.classifier_wbits or wbits,
-                abits=None,
-                per_channel=False,
-            )
-        )
+            elif n.op == "add":
+                adds[n.name] = ActQuant(n.abits or abits, act_scale, act=n.act)
         self.layers = nn.ModuleList(layers)
+        self.adds = nn.ModuleDict(adds)
 
     def qlayers(self) -> list[QLayer]:
         return [m for m in self.layers if isinstance(m, QLayer)]
@@ -263,11 +284,31 @@ class QNet(nn.Module):
         if self.quantized:
             x = quantize_input(x, self.abits)
             s = torch.tensor(1.0 / (2**self.abits - 1))
-        for layer in self.qlayers():
-            if layer.kind == "fc" and x.dim() > 2:
-                x = torch.flatten(x, 1)
-            x, s = layer(x, s)
-        return x
+        vals: dict[str, tuple[Tensor, Tensor | None]] = {INPUT: (x, s)}
+        q = iter(self.qlayers())
+        for n in self.nodes:
+            h, s = vals[n.inputs[0]]
+            if n.op in ("conv", "fc"):
+                h, s = next(q)(h, s)
+            elif n.op == "pool":
+                h = pool_op(h, n.pool, n.size, s)
+            elif n.op == "flatten":
+                h = torch.flatten(h, 1)
+            else:
+                h = h + vals[n.inputs[1]][0]
+                if s is None:
+                    h = float_act(h, n.act)
+                else:
+                    aq = self._add_quant(n.name)
+                    h = aq(h)
+                    s = aq.scale()
+            vals[n.name] = (h, s)
+        return vals[self.nodes[-1].name][0]
+
+    def _add_quant(self, name: str) -> ActQuant:
+        aq = self.adds[name]
+        assert isinstance(aq, ActQuant)
+        return aq
 
     def fold_bn(self) -> None:
         """Fold each BN into its conv (w*g/sqrt(v+eps), (b-m)*g/sqrt(v+eps)+beta), then drop it."""
@@ -297,79 +338,98 @@ class QNet(nn.Module):
         self.quantized = True
 
 
+def _scales(net: QNet) -> dict[str, tuple[float, int, bool]]:
+    """(scale, bits, signed) of every tensor of the quantized network, by node name."""
+    out = {INPUT: (1.0 / (2**net.abits - 1), net.abits, False)}
+    q = {ql.name: ql for ql in net.qlayers()}
+    for n in net.nodes:
+        a = q[n.name].act if n.op in ("conv", "fc") else None
+        if n.op == "add":
+            a = net._add_quant(n.name)
+        if a is not None:
+            out[n.name] = (float(a.scale().detach()), a.bits, a.signed)
+        elif n.op in ("pool", "flatten"):
+            out[n.name] = out[n.inputs[0]]
+    return out
+
+
 def export_intgraph(net: QNet, meta: dict[str, object] | None = None) -> IntGraph:
-    """The integer graph of a fake-quantized :class:`QNet` (must have ``quantized`` set)."""
+    """The integer graph of a fake-quantized :class:`QNet` (must have ``quantized`` set).
+
+    A layer names its inputs only when it does not read the layer before it.
+    """
     if not net.quantized:
         raise ConfigError("export needs a quantized network (call enable_quant and train)")
-    c, h, w = net.in_shape
+    scales = _scales(net)
+    q = {ql.name: ql for ql in net.qlayers()}
     layers: list[Layer] = []
-    s_in = 1.0 / (2**net.abits - 1)
-    in_bits = net.abits
-    shape: tuple[int, ...] = (c, h, w)
+    prev = INPUT
     with torch.no_grad():
-        for ql, sh in zip(net.qlayers(), net.shapes, strict=True):
-            if ql.kind == "fc" and len(shape) > 1:
-                flat = (int(np.prod(shape)),)
-                layers.append(
-                    FlattenLayer(name=f"flatten_{ql.name}", in_shape=shape, out_shape=flat)
-                )
-                shape = flat
-            qmax = 2 ** (ql.wbits - 1) - 1
-            # Same float32 arithmetic as the fake quantizer, so the integers match it.
-            sw32 = weight_scale(ql.op.weight.detach(), ql.wbits, ql.per_channel)
-            wq = torch.clamp(torch.round(ql.op.weight.detach() / sw32), -qmax, qmax)
-            wint = wq.numpy().astype(np.int8)
-            sw_out = np.broadcast_to(sw32.reshape(-1).double().numpy(), (wint.shape[0],)).copy()
-            s_in32 = torch.tensor(s_in, dtype=torch.float32)
-            bscale = (s_in32 * sw32.reshape(-1)).reshape(-1)
-            b = ql.op.bias
-            assert b is not None
-            bint = torch.clamp(torch.round(b.detach() / bscale), -INT32_MAX, INT32_MAX)
-            bias = bint.numpy().astype(np.int32)
-            out_scale: float | None = None
-            requant: Requant | None = None
-            out_bits = ql.abits
-            acc_scale = float(s_in32) * sw_out
-            if ql.act is not None and out_bits is not None:
-                out_scale = float(ql.act.scale())
-                requant = make_requant(acc_scale / out_scale, out_bits, relu=True)
-            # what a convolution and a fully connected layer both carry
-            common: dict[str, Any] = {
-                "name": ql.name,
-                "weight": wint,
-                "bias": bias,
-                "wbits": ql.wbits,
-                "in_bits": in_bits,
-                "requant": requant,
-                "in_shape": shape,
-                "weight_scale": sw_out,
-                "in_scale": float(s_in32),
-                "out_scale": out_scale,
-            }
-            if ql.kind == "conv":
-                oc, oh, ow = sh.out_shape
-                conv = ConvLayer(
-                    **common, stride=ql.stride, padding=ql.padding, out_shape=(oc, oh, ow)
-                )
-                layers.append(conv)
-                shape = (oc, oh, ow)
-                if ql.pool != "none":
-                    ph, pw = sh.pooled_shape[1:]
-                    pooled = (oc, ph, pw)
-                    layers.append(
-                        PoolLayer(f"{ql.name}_pool", ql.pool, ql.pool_size, shape, pooled)
-                    )
-                    shape = pooled
+        for n in net.nodes:
+            inputs = () if n.inputs == (prev,) else n.inputs
+            if n.op in ("conv", "fc"):
+                layers.append(_export_compute(q[n.name], n, scales[n.inputs[0]], inputs))
+            elif n.op == "pool":
+                layers.append(PoolLayer(n.name, n.pool, n.size, n.in_shape, n.out_shape, inputs))
+            elif n.op == "flatten":
+                layers.append(FlattenLayer(n.name, n.in_shape, n.out_shape, inputs))
             else:
-                layers.append(LinearLayer(**common, out_shape=sh.out_shape))
-                shape = sh.out_shape
-            if out_scale is not None and out_bits is not None:
-                s_in = out_scale
-                in_bits = out_bits
+                (sa, ba, ga), (sb, bb, gb) = (scales[i] for i in n.inputs)
+                sy, by, _ = scales[n.name]
+                layers.append(
+                    make_add(
+                        n.name, (n.inputs[0], n.inputs[1]), (sa / sy, sb / sy), by,
+                        n.act != "none", in_bits=(ba, bb), in_signed=(ga, gb),
+                        in_shape=n.in_shape, out_shape=n.out_shape, in_scales=(sa, sb),
+                        out_scale=sy,
+                    )
+                )  # fmt: skip
+            prev = n.name
     return IntGraph(
         layers=tuple(layers),
-        input_shape=(c, h, w),
+        input_shape=net.in_shape,
         input_bits=net.abits,
         classes=net.classes,
         meta=dict(meta or {}),
     )
+
+
+def _export_compute(
+    ql: QLayer, n: Node, src: tuple[float, int, bool], inputs: tuple[str, ...]
+) -> ConvLayer | LinearLayer:
+    s_in, in_bits, _ = src
+    qmax = 2 ** (ql.wbits - 1) - 1
+    # Same float32 arithmetic as the fake quantizer, so the integers match it.
+    sw32 = weight_scale(ql.op.weight.detach(), ql.wbits, ql.per_channel)
+    wq = torch.clamp(torch.round(ql.op.weight.detach() / sw32), -qmax, qmax)
+    wint = wq.numpy().astype(np.int8)
+    sw_out = np.broadcast_to(sw32.reshape(-1).double().numpy(), (wint.shape[0],)).copy()
+    s_in32 = torch.tensor(s_in, dtype=torch.float32)
+    bscale = (s_in32 * sw32.reshape(-1)).reshape(-1)
+    b = ql.op.bias
+    assert b is not None
+    bint = torch.clamp(torch.round(b.detach() / bscale), -INT32_MAX, INT32_MAX)
+    out_scale: float | None = None
+    requant: Requant | None = None
+    acc_scale = float(s_in32) * sw_out
+    if ql.act is not None and ql.abits is not None:
+        out_scale = float(ql.act.scale())
+        requant = make_requant(acc_scale / out_scale, ql.abits, relu=not ql.act.signed)
+    # what a convolution and a fully connected layer both carry
+    common: dict[str, Any] = {
+        "name": ql.name,
+        "weight": wint,
+        "bias": bint.numpy().astype(np.int32),
+        "wbits": ql.wbits,
+        "in_bits": in_bits,
+        "requant": requant,
+        "in_shape": n.in_shape,
+        "out_shape": n.out_shape,
+        "weight_scale": sw_out,
+        "in_scale": float(s_in32),
+        "out_scale": out_scale,
+        "inputs": inputs,
+    }
+    if ql.kind == "conv":
+        return ConvLayer(**common, stride=ql.stride, padding=ql.padding, groups=ql.groups)
+    return LinearLayer(**common)

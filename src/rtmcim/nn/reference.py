@@ -14,7 +14,15 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from rtmcim.errors import DataError
-from rtmcim.nn.intgraph import ConvLayer, FlattenLayer, IntGraph, LinearLayer, PoolLayer, Requant
+from rtmcim.nn.intgraph import (
+    AddLayer,
+    ConvLayer,
+    IntGraph,
+    Layer,
+    LinearLayer,
+    PoolLayer,
+    Requant,
+)
 
 
 @dataclass(frozen=True)
@@ -40,17 +48,34 @@ def requantize(acc: np.ndarray, rq: Requant, channel_axis: int = 1) -> np.ndarra
 
 
 def conv_acc(x: np.ndarray, lay: ConvLayer) -> np.ndarray:
-    """int64 accumulators ``bias[o] + sum w[o,c,u,v] * x[c, i*s+u, j*s+v]`` of a conv layer."""
+    """int64 accumulators ``bias[o] + sum w[o,c,u,v] * x[g*C/G + c, i*s+u, j*s+v]`` of a conv
+    layer (``g`` the group of filter ``o``)."""
     w = lay.weight.astype(np.int64)
-    o, c, kh, kw = w.shape
+    o, cg, kh, kw = w.shape
+    g = lay.groups
     p, st = lay.padding, lay.stride
     xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p else x
     win = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::st, ::st]  # N,C,OH,OW,kh,kw
     n, _, oh, ow = win.shape[:4]
-    cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw)
-    acc = cols @ w.reshape(o, -1).T  # int64 matmul: exact
+    og = o // g
+    # N, OH, OW, G, C/G * kh * kw: each group's windows
+    cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, g, cg * kh * kw)
+    wg = w.reshape(g, og, cg * kh * kw)
+    if g == 1:
+        acc = cols[:, 0] @ wg[0].T  # int64 matmul: exact
+    else:
+        acc = np.einsum("rgk,gok->rgo", cols, wg).reshape(n * oh * ow, o)
     acc = acc.reshape(n, oh, ow, o).transpose(0, 3, 1, 2)
     return acc + lay.bias.astype(np.int64).reshape(1, o, 1, 1)
+
+
+def add(a: np.ndarray, b: np.ndarray, lay: AddLayer) -> np.ndarray:
+    """``clamp((a * ma + b * mb + 2^(shift-1)) >> shift)``: the residual add."""
+    ma, mb = (np.int64(m) for m in lay.multiplier)
+    s = np.int64(lay.shift)
+    total = a.astype(np.int64) * ma + b.astype(np.int64) * mb
+    y = (total + (np.int64(1) << (s - 1))) >> s
+    return np.clip(y, lay.lo, lay.hi)
 
 
 def linear_acc(x: np.ndarray, lay: LinearLayer) -> np.ndarray:
@@ -92,21 +117,16 @@ def run_reference(
         raise DataError(f"input integers outside 0..{hi}")
     logits: list[np.ndarray] = []
     acts: dict[str, list[np.ndarray]] = {}
+    sources, last = graph.sources(), graph.last_use()
     for start in range(0, len(xi), batch_size):
-        h = xi[start : start + batch_size]
-        for lay in graph.layers:
-            if isinstance(lay, ConvLayer):
-                h = conv_acc(h, lay)
-                if lay.requant is not None:
-                    h = requantize(h, lay.requant, 1)
-            elif isinstance(lay, LinearLayer):
-                h = linear_acc(h, lay)
-                if lay.requant is not None:
-                    h = requantize(h, lay.requant, 1)
-            elif isinstance(lay, PoolLayer):
-                h = pool(h, lay)
-            elif isinstance(lay, FlattenLayer):
-                h = h.reshape(len(h), -1)
+        vals = {"input": xi[start : start + batch_size]}
+        h = vals["input"]
+        for i, lay in enumerate(graph.layers):
+            h = run_layer(lay, [vals[s] for s in sources[i]])
+            vals[lay.name] = h
+            for src in sources[i]:  # free what no later layer reads
+                if last[src] == i:
+                    del vals[src]
             if keep_activations:
                 acts.setdefault(lay.name, []).append(h)
         logits.append(h)
@@ -115,3 +135,19 @@ def run_reference(
         logits=out,
         activations={k: np.concatenate(v) for k, v in acts.items()},
     )
+
+
+def run_layer(lay: Layer, xs: list[np.ndarray]) -> np.ndarray:
+    """One layer's integer output from its inputs' (one batch)."""
+    h = xs[0]
+    if isinstance(lay, ConvLayer):
+        h = conv_acc(h, lay)
+        return requantize(h, lay.requant, 1) if lay.requant is not None else h
+    if isinstance(lay, LinearLayer):
+        h = linear_acc(h, lay)
+        return requantize(h, lay.requant, 1) if lay.requant is not None else h
+    if isinstance(lay, PoolLayer):
+        return pool(h, lay)
+    if isinstance(lay, AddLayer):
+        return add(xs[0], xs[1], lay)
+    return h.reshape(len(h), -1)

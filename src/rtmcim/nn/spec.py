@@ -28,10 +28,10 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Discriminator, Field, Tag, field_validator
 
 from rtmcim import yamlio
-from rtmcim.config import Frozen, validate
+from rtmcim.config import UNION_TAGS, Frozen, validate
 from rtmcim.errors import ConfigError
 
 MIN_BITS = 2
@@ -42,16 +42,83 @@ Bits = Annotated[int, Field(ge=MIN_BITS, le=MAX_BITS)]
 
 
 class ConvBlock(Frozen):
-    """conv(kernel, stride, padding) -> [BN] -> ReLU -> quantize -> [pool]."""
+    """conv(kernel, stride, padding, groups) -> [BN] -> ReLU -> quantize -> [pool]."""
 
     channels: int = Field(ge=1, le=4096)
     kernel: int = Field(ge=1, le=15)
     stride: int = Field(default=1, ge=1, le=8)
     padding: int = Field(default=0, ge=0, le=8)
+    groups: int = Field(default=1, ge=1, le=4096)
     pool: Literal["none", "max", "avg"] = "none"
     pool_size: int = Field(default=2, ge=1, le=8)
     wbits: Bits | None = None
     abits: Bits | None = None
+
+
+class ResidualBlock(Frozen):
+    """A ResNet stage: ``depth`` basic blocks of ``channels``, the first with ``stride``.
+
+    Basic block (He et al. 2016): conv k x k (stride) -> [BN] -> ReLU -> conv k x k -> [BN],
+    plus the shortcut (identity, or a 1x1 conv of that stride when the shape changes:
+    option B), added, then ReLU.
+    """
+
+    block: Literal["residual"]
+    channels: int = Field(ge=1, le=4096)
+    depth: int = Field(default=1, ge=1, le=32)
+    stride: int = Field(default=1, ge=1, le=4)
+    kernel: int = Field(default=3, ge=1, le=7)
+    wbits: Bits | None = None
+    abits: Bits | None = None
+
+
+class SeparableBlock(Frozen):
+    """A depthwise-separable block (Howard et al. 2017): depthwise k x k (stride) -> [BN]
+    -> act -> pointwise 1x1 to ``channels`` -> [BN] -> act (the net's ``activation``)."""
+
+    block: Literal["separable"]
+    channels: int = Field(ge=1, le=4096)
+    kernel: int = Field(default=3, ge=1, le=7)
+    stride: int = Field(default=1, ge=1, le=4)
+    wbits: Bits | None = None
+    abits: Bits | None = None
+
+
+class GraphNode(Frozen):
+    """One node of an explicit ``graph:`` (see :mod:`rtmcim.nn.graphspec` for the ops)."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    op: Literal["conv", "fc", "add", "maxpool", "avgpool", "gap", "flatten"]
+    inputs: tuple[str, ...] = ()
+    channels: int | None = Field(default=None, ge=1, le=4096)
+    units: int | None = Field(default=None, ge=1, le=65536)
+    kernel: int = Field(default=1, ge=1, le=15)
+    stride: int = Field(default=1, ge=1, le=8)
+    padding: int = Field(default=0, ge=0, le=8)
+    groups: int = Field(default=1, ge=1, le=4096)
+    bn: bool = False
+    act: Literal["none", "relu", "relu6"] = "none"
+    size: int = Field(default=2, ge=1, le=64)
+    wbits: Bits | None = None
+    abits: Bits | None = None
+
+
+def _block_tag(v: Any) -> str:
+    block = v.get("block", "conv") if isinstance(v, dict) else getattr(v, "block", "conv")
+    return str(block)
+
+
+AnyBlock = Annotated[
+    Annotated[ConvBlock, Tag("conv")]
+    | Annotated[ResidualBlock, Tag("residual")]
+    | Annotated[SeparableBlock, Tag("separable")],
+    Discriminator(
+        _block_tag,
+        custom_error_type="unknown_block",
+        custom_error_message="unknown block (allowed: residual, separable, or no block: a conv)",
+    ),
+]
+UNION_TAGS.update({"conv", "residual", "separable"})
 
 
 class FCBlock(Frozen):
@@ -66,10 +133,15 @@ class NetSpec(Frozen):
     """A CNN: conv blocks, hidden FC layers, and an implied classifier."""
 
     name: str = Field(default="cnn", min_length=1, max_length=64)
-    conv: tuple[ConvBlock, ...] = ()
+    conv: tuple[AnyBlock, ...] = ()
     fc: tuple[FCBlock, ...] = ()
     batchnorm: bool = False
     classifier_wbits: Bits | None = None
+    # added with graph networks; left out of the canonical form at their defaults so that
+    # the specs written before them keep their hash (and their trained-model cache entries)
+    global_pool: Literal["none", "avg"] = "none"
+    activation: Literal["relu", "relu6"] = "relu"
+    graph: tuple[GraphNode, ...] = ()
 
     @field_validator("fc", mode="before")
     @classmethod
@@ -81,14 +153,25 @@ class NetSpec(Frozen):
         return v
 
     def canonical(self) -> dict[str, Any]:
-        """Plain data with every default filled in (what the hash covers)."""
-        return self.model_dump(mode="json")
+        """Plain data with every default filled in (what the hash covers), except the fields
+        added with graph networks, which appear only when set."""
+        data = self.model_dump(mode="json")
+        for k, default in _LATER_NET_FIELDS.items():
+            if data[k] == default:
+                del data[k]
+        for block in data["conv"]:
+            if "block" not in block and block["groups"] == 1:
+                del block["groups"]
+        return data
 
     def content_hash(self) -> str:
         return content_hash(self.canonical())
 
     def to_yaml(self) -> str:
         return yamlio.dumps(self.canonical())
+
+
+_LATER_NET_FIELDS: dict[str, Any] = {"global_pool": "none", "activation": "relu", "graph": []}
 
 
 class LayerShape(Frozen):
@@ -132,59 +215,22 @@ def check_bits(wbits: Any, abits: Any) -> tuple[int, int]:
 
 
 def check_shapes(spec: NetSpec, in_shape: tuple[int, int, int], classes: int) -> list[LayerShape]:
-    """Walk the spec over ``(C, H, W)``; raise ConfigError naming the first field that breaks."""
-    c, h, w = in_shape
-    out: list[LayerShape] = []
-    for i, b in enumerate(spec.conv):
-        hp, wp = h + 2 * b.padding, w + 2 * b.padding
-        if b.kernel > min(hp, wp):
-            raise ConfigError(
-                "kernel larger than the layer input",
-                key=f"conv.{i}.kernel",
-                value=b.kernel,
-                allowed=f"<= {min(hp, wp)} (input {h}x{w} with padding {b.padding})",
-            )
-        oh = (hp - b.kernel) // b.stride + 1
-        ow = (wp - b.kernel) // b.stride + 1
-        ph, pw = oh, ow
-        if b.pool != "none":
-            ph, pw = oh // b.pool_size, ow // b.pool_size
-            if ph < 1 or pw < 1:
-                raise ConfigError(
-                    f"pooling makes a dimension vanish (conv output {oh}x{ow})",
-                    key=f"conv.{i}.pool_size",
-                    value=b.pool_size,
-                    allowed=f"<= {min(oh, ow)}, or pool: none",
-                )
-        out.append(
-            LayerShape(
-                kind="conv",
-                field=f"conv.{i}",
-                in_shape=(c, h, w),
-                out_shape=(b.channels, oh, ow),
-                pooled_shape=(b.channels, ph, pw),
-            )
-        )
-        c, h, w = b.channels, ph, pw
-    features = c * h * w
-    for i, f in enumerate(spec.fc):
-        out.append(
-            LayerShape(
-                kind="fc",
-                field=f"fc.{i}",
-                in_shape=(features,),
-                out_shape=(f.units,),
-                pooled_shape=(f.units,),
-            )
-        )
-        features = f.units
-    out.append(
+    """Walk the spec over ``(C, H, W)``; raise ConfigError naming the first field that breaks.
+
+    One :class:`LayerShape` per compute node (conv or fc, in execution order).
+    """
+    from rtmcim.nn.blocks import spec_nodes
+
+    nodes = spec_nodes(spec, in_shape, classes)
+    pooled = {n.inputs[0]: n.out_shape for n in nodes if n.op == "pool"}
+    return [
         LayerShape(
-            kind="fc",
-            field="classifier",
-            in_shape=(features,),
-            out_shape=(classes,),
-            pooled_shape=(classes,),
+            kind="conv" if n.op == "conv" else "fc",
+            field=n.key,
+            in_shape=n.in_shape,
+            out_shape=n.out_shape,
+            pooled_shape=pooled.get(n.name, n.out_shape),
         )
-    )
-    return out
+        for n in nodes
+        if n.is_compute
+    ]

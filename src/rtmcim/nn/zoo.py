@@ -49,6 +49,81 @@ ZOO: dict[str, dict[str, Any]] = {
         ],
         "fc": [64],
     },
+    # MLPerf Tiny image classification (Banbury et al. 2021, "MLPerf Tiny Benchmark";
+    # github.com/mlcommons/tiny, benchmark/training/image_classification/keras_model.py):
+    # ResNet-8 = 3x3 conv 16 + BN + ReLU, three residual stages of one basic block each
+    # (16, 32, 64 channels, strides 1, 2, 2; 1x1 conv shortcuts where the shape changes),
+    # global average pooling, fc. 28x28 inputs give 28 -> 14 -> 7 maps (32x32: 32 -> 8).
+    "resnet8": {
+        "name": "resnet8",
+        "batchnorm": True,
+        "conv": [
+            {"channels": 16, "kernel": 3, "padding": 1},
+            {"block": "residual", "channels": 16},
+            {"block": "residual", "channels": 32, "stride": 2},
+            {"block": "residual", "channels": 64, "stride": 2},
+        ],
+        "global_pool": "avg",
+    },
+    # ResNet-20 for CIFAR-10 (He et al. 2016, "Deep residual learning", section 4.2):
+    # 3x3 conv 16, three stages of three basic blocks (16, 32, 64 channels, strides 1, 2, 2),
+    # global average pooling, fc. Shortcuts: option B (1x1 conv where the shape changes)
+    # instead of the paper's option A (zero padding), which has no integer-graph node.
+    "resnet20": {
+        "name": "resnet20",
+        "batchnorm": True,
+        "conv": [
+            {"channels": 16, "kernel": 3, "padding": 1},
+            {"block": "residual", "channels": 16, "depth": 3},
+            {"block": "residual", "channels": 32, "depth": 3, "stride": 2},
+            {"block": "residual", "channels": 64, "depth": 3, "stride": 2},
+        ],
+        "global_pool": "avg",
+    },
+    # MobileNetV1 with width multiplier 0.25 (Howard et al. 2017), the MLPerf Tiny visual
+    # wake words model: 3x3 conv 8 (stride 2), 13 depthwise-separable blocks
+    # 16/32/32/64/64/128/128x5/256/256 with ReLU6, global average pooling, fc.
+    # Adapted to 28x28 inputs (VWW: 96x96): the first conv and the first stride-2 block
+    # (32 channels) keep stride 1, so the map goes 28 -> 14 -> 7 -> 4 instead of vanishing.
+    "mobilenet_v1_025": {
+        "name": "mobilenet_v1_025",
+        "batchnorm": True,
+        "activation": "relu6",
+        "conv": [
+            {"channels": 8, "kernel": 3, "padding": 1},
+            {"block": "separable", "channels": 16},
+            {"block": "separable", "channels": 32},
+            {"block": "separable", "channels": 32},
+            {"block": "separable", "channels": 64, "stride": 2},
+            {"block": "separable", "channels": 64},
+            {"block": "separable", "channels": 128, "stride": 2},
+            {"block": "separable", "channels": 128},
+            {"block": "separable", "channels": 128},
+            {"block": "separable", "channels": 128},
+            {"block": "separable", "channels": 128},
+            {"block": "separable", "channels": 128},
+            {"block": "separable", "channels": 256, "stride": 2},
+            {"block": "separable", "channels": 256},
+        ],
+        "global_pool": "avg",
+    },
+    # DS-CNN small (Zhang et al. 2017, "Hello Edge: keyword spotting on microcontrollers";
+    # MLPerf Tiny keyword spotting): conv 64 (10x4, stride 2) then four depthwise-separable
+    # blocks of 64 channels (3x3), average pooling, fc. Adapted to images (KWS: 49x10 MFCC):
+    # the first conv is a square 3x3 with padding 1 (a 10x4 kernel suits time x frequency,
+    # not pixels), stride 2 kept (28 -> 14), and the average pool is global.
+    "ds_cnn_s": {
+        "name": "ds_cnn_s",
+        "batchnorm": True,
+        "conv": [
+            {"channels": 64, "kernel": 3, "stride": 2, "padding": 1},
+            {"block": "separable", "channels": 64},
+            {"block": "separable", "channels": 64},
+            {"block": "separable", "channels": 64},
+            {"block": "separable", "channels": 64},
+        ],
+        "global_pool": "avg",
+    },
 }
 
 

@@ -74,12 +74,21 @@ def run_with_faults(
             xi,
             multiplier=mult,
             adder=add,
+            residual_add=arch.compute.residual_add,
             fault=model.cell_hook,
             weights=model,
             progress=progress,
         )
     else:
-        res = run_engine(graph, xi, multiplier=mult, adder=add, jobs=jobs, progress=progress)
+        res = run_engine(
+            graph,
+            xi,
+            multiplier=mult,
+            adder=add,
+            jobs=jobs,
+            progress=progress,
+            residual_add=arch.compute.residual_add,
+        )
         model.stats.add("images", len(xi))
     return FaultyRun(res, model.stats, model.overhead(), cfg, mit, int(seed))
 
@@ -122,6 +131,7 @@ def _run_batch(x: np.ndarray, first: int) -> tuple[EngineResult, FaultStats]:
         fault=model.cell_hook,
         weights=model,
         first_image=first,
+        residual_add=model.arch.compute.residual_add,
     )
     return res, model.stats
 
