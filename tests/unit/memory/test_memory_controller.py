@@ -271,3 +271,23 @@ def test_the_compiled_loop_is_built() -> None:
     from rtmcim.memory import _native
 
     assert callable(_native.frfcfs) and callable(_native.parse_chunk)
+
+
+@pytest.mark.slow
+def test_rtsim_figures_on_the_benchmark_million(tmp_path: Path) -> None:
+    # benchmarks/bench_rtsim_replay.py's trace: 1,000,000 lines, 30 % writes, random.Random(13).
+    # RTSim (918a40b, Config/RM.config, nvmain.fast, built with g++ -O3 for issue 13) on it:
+    # reads 700263, writes 299736, totalnumShifts 341055584, shiftEnergy 207831nJ,
+    # rb_hits 61038, activates 938961
+    rng = random.Random(13)
+    path = tmp_path / "million.nvt"
+    data = "00" * 64
+    with path.open("w") as f:
+        for i in range(1_000_000):
+            op = "W" if rng.random() < 0.3 else "R"
+            f.write(f"{i * 4} {op} 0x{rng.randrange(0, 1 << 20, 64):x} {data} 0\n")
+    mem = load_memory(CONFIGS / "rtsim-rm.yaml")
+    r = run_trace_file(mem, path, compat="rtsim", controller="frfcfs")
+    assert (r.reads, r.writes, r.track_shifts) == (700_263, 299_736, 341_055_584)
+    assert (r.row_hits, r.activations) == (61_038, 938_961)
+    assert r.shift_energy_pj / 1000 == pytest.approx(207_831, rel=1e-5)
