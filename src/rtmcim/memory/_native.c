@@ -70,8 +70,8 @@ static inline int plain_data(const unsigned char *p, int hash_bad) {
 /* Parse whole lines buf[0:n] (n > 0, buf[n-1] == '\n'). Returns the number of
  * accesses written, or -1 if the chunk must go to the line parser. */
 static Py_ssize_t parse_lines(const unsigned char *buf, Py_ssize_t n, int rtsim, int version,
-                              int *kind, int64_t *last_cycle, int64_t first_line, uint8_t *is_w,
-                              int64_t *addr, int64_t *cyc, int64_t *line, Py_ssize_t cap) {
+                              int *kind, int64_t *last_cycle, uint8_t *is_w, int64_t *addr,
+                              int64_t *cyc, Py_ssize_t cap) {
     const unsigned char *cls = byte_class[rtsim ? 1 : 0];
     const unsigned char *p = buf, *end = buf + n;
     const unsigned char *tok[MAX_TOKENS];
@@ -136,7 +136,6 @@ static Py_ssize_t parse_lines(const unsigned char *buf, Py_ssize_t n, int rtsim,
         is_w[k] = op == 'W';
         addr[k] = v;
         cyc[k] = c;
-        line[k] = first_line + k;
         k++;
     }
     *kind = kd;
@@ -155,13 +154,13 @@ static int get_out(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, const ch
 }
 
 static PyObject *py_parse_chunk(PyObject *self, PyObject *args) {
-    Py_buffer in, ow, oa, oc, ol;
+    Py_buffer in, ow, oa, oc;
     Py_ssize_t start, end;
     int rtsim, version, kind;
-    long long last, first_line;
-    PyObject *w_obj, *a_obj, *c_obj, *l_obj;
-    if (!PyArg_ParseTuple(args, "y*nnpiiLLOOOO", &in, &start, &end, &rtsim, &version, &kind,
-                          &last, &first_line, &w_obj, &a_obj, &c_obj, &l_obj))
+    long long last;
+    PyObject *w_obj, *a_obj, *c_obj;
+    if (!PyArg_ParseTuple(args, "y*nnpiiLOOO", &in, &start, &end, &rtsim, &version, &kind,
+                          &last, &w_obj, &a_obj, &c_obj))
         return NULL;
     PyObject *res = NULL;
     if (start < 0 || end <= start || end > in.len ||
@@ -173,23 +172,19 @@ static PyObject *py_parse_chunk(PyObject *self, PyObject *args) {
     if (get_out(w_obj, &ow, 1, "is_write") < 0) goto release_in;
     if (get_out(a_obj, &oa, 8, "address") < 0) goto release_w;
     if (get_out(c_obj, &oc, 8, "cycle") < 0) goto release_a;
-    if (get_out(l_obj, &ol, 8, "lines") < 0) goto release_c;
     Py_ssize_t cap = ow.len;
     if (oa.len / 8 < cap) cap = oa.len / 8;
     if (oc.len / 8 < cap) cap = oc.len / 8;
-    if (ol.len / 8 < cap) cap = ol.len / 8;
     int64_t lc = last;
     Py_ssize_t got;
     Py_BEGIN_ALLOW_THREADS;
-    got = parse_lines((const unsigned char *)in.buf + start, end - start, rtsim, version, &kind, &lc, first_line, ow.buf, oa.buf, oc.buf,
-                      ol.buf, cap);
+    got = parse_lines((const unsigned char *)in.buf + start, end - start, rtsim, version, &kind,
+                      &lc, ow.buf, oa.buf, oc.buf, cap);
     Py_END_ALLOW_THREADS;
     if (got < 0)
         res = Py_NewRef(Py_None);
     else
         res = Py_BuildValue("niL", got, kind, (long long)lc);
-    PyBuffer_Release(&ol);
-release_c:
     PyBuffer_Release(&oc);
 release_a:
     PyBuffer_Release(&oa);
@@ -430,11 +425,17 @@ done:
 
 /* ------------------------------------------------------- in-order shifts */
 
-/* static_steps(unit, target, offsets, steps): static ports, lazy update, in order: each
- * access shifts its unit from where the last one left it to its target offset. */
+/* static_steps(unit, domain, segment, offsets, steps): static ports, lazy update, in order:
+ * each access shifts its unit from where the last one left it to offset domain % segment. */
 static PyObject *py_static_steps(PyObject *self, PyObject *args) {
     PyObject *o_unit, *o_target, *o_offsets, *o_steps;
-    if (!PyArg_ParseTuple(args, "OOOO", &o_unit, &o_target, &o_offsets, &o_steps)) return NULL;
+    Py_ssize_t seg;
+    if (!PyArg_ParseTuple(args, "OOnOO", &o_unit, &o_target, &seg, &o_offsets, &o_steps))
+        return NULL;
+    if (seg < 1) {
+        PyErr_SetString(PyExc_ValueError, "segment must be >= 1");
+        return NULL;
+    }
     Buf un = {0}, tg = {0}, off = {0}, st = {0};
     PyObject *res = NULL;
     if (PyObject_GetBuffer(o_unit, &un.b, PyBUF_C_CONTIGUOUS) < 0) return NULL;
@@ -444,7 +445,7 @@ static PyObject *py_static_steps(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "unit: 8-byte integers expected");
         goto done;
     }
-    if (take(o_target, &tg, 8, n, 0, "target") < 0 || take(o_steps, &st, 8, n, 1, "steps") < 0)
+    if (take(o_target, &tg, 8, n, 0, "domain") < 0 || take(o_steps, &st, 8, n, 1, "steps") < 0)
         goto done;
     if (PyObject_GetBuffer(o_offsets, &off.b, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) goto done;
     off.held = 1;
@@ -456,13 +457,16 @@ static PyObject *py_static_steps(PyObject *self, PyObject *args) {
     int64_t *offset = off.b.buf, *steps = st.b.buf;
     const int64_t mus = off.b.len / 8;
     for (Py_ssize_t i = 0; i < n; i++)
-        if (unit[i] < 0 || unit[i] >= mus) {
-            PyErr_Format(PyExc_ValueError, "unit index %lld outside the %lld offsets given",
-                         (long long)unit[i], (long long)mus);
+        if (unit[i] < 0 || unit[i] >= mus || target[i] < 0) {
+            PyErr_Format(PyExc_ValueError, "unit index %lld outside the %lld offsets given, "
+                         "or domain %lld negative", (long long)unit[i], (long long)mus,
+                         (long long)target[i]);
             goto done;
         }
+    const int pow2 = (seg & (seg - 1)) == 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        int64_t u = unit[i], g = target[i], o = offset[u];
+        int64_t u = unit[i], o = offset[u];
+        int64_t g = pow2 ? target[i] & (seg - 1) : target[i] % seg;
         steps[i] = o > g ? o - g : g - o;
         offset[u] = g;
     }
@@ -476,11 +480,12 @@ done:;
 
 static PyMethodDef methods[] = {
     {"static_steps", py_static_steps, METH_VARARGS,
-     "static_steps(unit, target, offsets, steps)\nStatic ports, lazy update, in order: the\n"
-     "shift steps of each access into steps (offsets: each unit's, updated in place)."},
+     "static_steps(unit, domain, segment, offsets, steps)\nStatic ports, lazy update, in\n"
+     "order: the shift steps of each access into steps (offsets: each unit's, updated in\n"
+     "place)."},
     {"parse_chunk", py_parse_chunk, METH_VARARGS,
-     "parse_chunk(buf, start, end, rtsim, version, kind, last_cycle, first_line, is_write,\n"
-     "address, cycle, lines)\nWhole trace lines buf[start:end] into the output arrays: (count, kind,\n"
+     "parse_chunk(buf, start, end, rtsim, version, kind, last_cycle, is_write, address,\n"
+     "cycle)\nWhole trace lines buf[start:end] into the output arrays: (count, kind,\n"
      "last_cycle), or None if the chunk needs the line parser."},
     {"frfcfs", py_frfcfs, METH_VARARGS,
      "frfcfs(rows, n_rows, writes, cyc, order, steps, shift_mode, units, domain, segment,\n"

@@ -17,11 +17,9 @@ def parse_chunk(
     version: int,
     kind: int,
     last_cycle: int,
-    first_line: int,
     is_write: Buffer,
     address: Buffer,
     cycle: Buffer,
-    lines: Buffer,
     /,
 ) -> tuple[int, int, int] | None: ...
 def frfcfs(
@@ -42,4 +40,6 @@ def frfcfs(
     timing: tuple[int, ...],
     /,
 ) -> tuple[int, int, int]: ...
-def static_steps(unit: Buffer, target: Buffer, offsets: Buffer, steps: Buffer, /) -> None: ...
+def static_steps(
+    unit: Buffer, domain: Buffer, segment: int, offsets: Buffer, steps: Buffer, /
+) -> None: ...

@@ -52,12 +52,15 @@ class ParseState:
     kind: str | None = None  # "simple" or "nvmain", fixed by the first access
     version: int = 0
     last_cycle: int = 0
-    parts: list[tuple[BoolArray, IntArray, IntArray, IntArray]] = field(default_factory=list)
-    # the fast path writes into a block of arrays (is_write, address, cycle, line) with room
+    # parsed accesses: is_write, address, cycle and the file lines (one each, or the first
+    # of a run on consecutive lines)
+    parts: list[tuple[BoolArray, IntArray, IntArray, IntArray | int]] = field(default_factory=list)
+    # the fast path writes into a block of arrays (is_write, address, cycle) with room
     # for more: entries [start, filled) are not in ``parts`` yet
-    block: tuple[BoolArray, IntArray, IntArray, IntArray] | None = None
+    block: tuple[BoolArray, IntArray, IntArray] | None = None
     start: int = 0
     filled: int = 0
+    first_line: int = 0  # the file line of the block's entry ``start``
 
     @property
     def allowed(self) -> str:

@@ -39,6 +39,7 @@ from __future__ import annotations
 import mmap
 import os
 import stat
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,7 @@ try:
 except ImportError:  # pragma: no cover - a venv made before the extension: `make venv` builds it
     _native = None  # type: ignore[assignment]
 
+LineRun = tuple[int, "int | IntArray"]  # (first access, its file line | the line of each)
 CHUNK_BYTES = 1 << 22  # 4 MiB: one window of whole lines, parsed while it is in cache
 Window: TypeAlias = bytearray | bytes | mmap.mmap  # bytes of whole lines, found by offsets
 _SEQUENTIAL = getattr(mmap, "MADV_SEQUENTIAL", None)  # Linux: read ahead
@@ -78,20 +80,41 @@ class Accesses:
     is_write: BoolArray
     address: IntArray
     source: str = "<arrays>"
-    lines: IntArray | None = None  # file line of each access, for errors
+    lines: IntArray | None = None  # file line of each access, for errors (or ``line_runs``)
     cycle: IntArray | None = None  # NVMain cycle column; None: every access ready at cycle 0
     version_line: str | None = None  # the NVMV header, if the trace has one
     dropped_lines: int = 0  # lines NVMain's reader drops (--compat rtsim)
+    # the parser's file lines, without an array of them: runs (first access, its line) of
+    # accesses on consecutive lines, or (first access, the line of each)
+    line_runs: tuple[LineRun, ...] = ()
 
     def __len__(self) -> int:
         return int(self.address.size)
 
+    def line_numbers(self) -> IntArray | None:
+        """The file line of each access (None for arrays made in code)."""
+        if self.lines is not None or not self.line_runs:
+            return self.lines
+        out = np.empty(len(self), dtype=np.int64)
+        ends = [r[0] for r in self.line_runs[1:]] + [len(self)]
+        for (start, line), end in zip(self.line_runs, ends, strict=True):
+            out[start:end] = (
+                line if isinstance(line, np.ndarray) else np.arange(line, line + end - start)
+            )
+        return out
+
     def where(self, i: int) -> str:
         """``file:line`` of access ``i`` (or just the source)."""
-        return f"{self.source}:{int(self.lines[i])}" if self.lines is not None else self.source
+        if self.lines is not None:
+            return f"{self.source}:{int(self.lines[i])}"
+        if not self.line_runs:
+            return self.source
+        start, line = self.line_runs[bisect_right(self.line_runs, i, key=lambda r: r[0]) - 1]
+        at = int(line[i - start]) if isinstance(line, np.ndarray) else line + i - start
+        return f"{self.source}:{at}"
 
 
-def _room(st: ParseState, lines: int) -> tuple[BoolArray, IntArray, IntArray, IntArray]:
+def _room(st: ParseState, lines: int) -> tuple[BoolArray, IntArray, IntArray]:
     """Output arrays with room for ``lines`` more accesses, at the end of the block.
 
     A block is allocated once with room to spare (np.empty: pages never written cost no
@@ -105,19 +128,18 @@ def _room(st: ParseState, lines: int) -> tuple[BoolArray, IntArray, IntArray, In
             np.empty(size, dtype=np.bool_),
             np.empty(size, dtype=np.int64),
             np.empty(size, dtype=np.int64),
-            np.empty(size, dtype=np.int64),
         )
         st.start = st.filled = 0
     f = st.filled
-    w, a, c, n = st.block
-    return w[f:], a[f:], c[f:], n[f:]
+    w, a, c = st.block
+    return w[f:], a[f:], c[f:]
 
 
 def _close(st: ParseState) -> None:
     """Hand the block's new entries to ``st.parts`` (before the line parser adds its own)."""
     if st.block is not None and st.filled > st.start:
-        s, f = st.start, st.filled
-        st.parts.append(tuple(x[s:f] for x in st.block))  # type: ignore[arg-type]
+        (w, a, c), s, f = st.block, st.start, st.filled
+        st.parts.append((w[s:f], a[s:f], c[s:f], st.first_line))  # on consecutive lines
         st.start = f
 
 
@@ -126,14 +148,14 @@ def _parse_native(st: ParseState, buf: Window, start: int, cut: int, first_line:
     None if the line parser must (anything unusual, or an error to report)."""
     if _native is None:
         return None
-    w, a, c, n = _room(st, (cut - start) // 4 + 1)  # a line the fast path takes has >= 4 bytes
+    w, a, c = _room(st, (cut - start) // 4 + 1)  # a line the fast path takes has >= 4 bytes
     rtsim, kind = st.compat == "rtsim", _KIND_CODE[st.kind]
-    got = _native.parse_chunk(
-        buf, start, cut, rtsim, st.version, kind, st.last_cycle, first_line, w, a, c, n
-    )
+    got = _native.parse_chunk(buf, start, cut, rtsim, st.version, kind, st.last_cycle, w, a, c)
     if got is None:
         return None
     k, kind, st.last_cycle = got
+    if st.filled == st.start:  # a new run of accesses on consecutive lines
+        st.first_line = first_line
     st.kind = _KINDS[kind]
     st.filled += k
     return k
@@ -233,12 +255,19 @@ def _parse_windows(
     _close(st)
     if not st.parts:
         parse_lines(st, "", line_no)  # an empty trace: empty arrays of the right types
+    runs: list[LineRun] = []
+    at = 0
+    for part in st.parts:
+        if part[0].size or not runs:  # an empty trace keeps one empty run: no line numbers
+            runs.append((at, part[3]))
+            at += part[0].size
     if len(st.parts) == 1:
-        is_w, addr, cyc, lines = st.parts[0]
+        is_w, addr, cyc = st.parts[0][:3]
     else:
-        is_w, addr, cyc, lines = (np.concatenate(p) for p in zip(*st.parts, strict=True))
+        is_w, addr, cyc = (np.concatenate([p[k] for p in st.parts]) for k in range(3))
     has_cycles = st.kind == "nvmain"
-    return Accesses(is_w, addr, source, lines, cyc if has_cycles else None, version_line, dropped)
+    cyc_out = cyc if has_cycles else None
+    return Accesses(is_w, addr, source, None, cyc_out, version_line, dropped, tuple(runs))
 
 
 def parse_stream(stream: BinaryIO, source: str, compat: Compat = "rtmcim") -> Accesses:

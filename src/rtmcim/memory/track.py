@@ -206,7 +206,9 @@ def shift_steps_vectorized(
     elif u.max() >= offsets.size:
         raise ValueError(f"unit index {int(u.max())} outside the {offsets.size} offsets given")
 
-    own = d & (seg - 1) if seg & (seg - 1) == 0 else d % seg  # offset for the owner port
+    if port_policy == "static" and update_policy == "lazy":
+        return _static_lazy(u, d, seg, offsets)
+    own = d % seg  # offset for the owner port
     # Offset for the next port, shifting the other way; only when that port
     # exists and the domain is not already at the owner's home.
     nxt_ok = (d // seg < ports - 1) & (own > 0) if port_policy == "nearest" else None
@@ -219,9 +221,7 @@ def shift_steps_vectorized(
             return 2 * own
         return 2 * np.where(nxt_ok, np.minimum(own, seg - own), own)
 
-    if nxt_ok is None:  # static ports
-        return _static_lazy(u, own, offsets)
-
+    assert nxt_ok is not None  # nearest, lazy
     order = stable_order(u)
     us = u.take(order)
     first = np.ones(n, dtype=bool)
@@ -274,19 +274,20 @@ def shift_steps_vectorized(
     return steps
 
 
-def _static_lazy(unit: IntArray, target: IntArray, offsets: IntArray) -> IntArray:
+def _static_lazy(unit: IntArray, domain: IntArray, seg: int, offsets: IntArray) -> IntArray:
     """Static ports, lazy update: each access shifts its unit from where the previous one
-    left it to ``target`` (``offsets`` updated in place). A loop in C (``static_steps`` in
-    :mod:`rtmcim.memory._native`), or the same loop in Python without the extension."""
+    left it to offset ``domain % seg`` (``offsets`` updated in place). A loop in C
+    (``static_steps`` in :mod:`rtmcim.memory._native`), or the same loop in Python without
+    the extension."""
     steps = np.empty(unit.size, dtype=np.int64)
     off = np.ascontiguousarray(offsets, dtype=np.int64)
     u = np.ascontiguousarray(unit, dtype=np.int64)
-    t = np.ascontiguousarray(target, dtype=np.int64)
+    d = np.ascontiguousarray(domain, dtype=np.int64)
     if _native is not None:
-        _native.static_steps(u, t, off, steps)
+        _native.static_steps(u, d, seg, off, steps)
     else:  # pragma: no cover - a venv made before the extension: `make venv` builds it
         pos = off.tolist()
-        for i, (k, g) in enumerate(zip(u.tolist(), t.tolist(), strict=True)):
+        for i, (k, g) in enumerate(zip(u.tolist(), (d % seg).tolist(), strict=True)):
             steps[i] = abs(pos[k] - g)
             pos[k] = g
         off[:] = pos

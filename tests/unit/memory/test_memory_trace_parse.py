@@ -36,7 +36,7 @@ def test_nvmv_headers_are_skipped(compat: str, header: str) -> None:
     assert list(acc.address) == [0x40, 0x80, 0xC0]
     assert list(acc.is_write) == [False, True, False]
     assert list(acc.cycle) == [0, 4, 8]  # type: ignore[arg-type]
-    assert list(acc.lines) == [2, 3, 4]  # type: ignore[arg-type]
+    assert list(acc.line_numbers()) == [2, 3, 4]  # type: ignore[arg-type]
     assert acc.version_line == header and acc.dropped_lines == 0
 
 
@@ -50,7 +50,7 @@ def test_headerless_first_line_is_dropped_by_nvmain_only() -> None:
     text = nv(THREE)
     rtsim = parse_trace_text(text, "t", "rtsim")
     assert list(rtsim.address) == [0x80, 0xC0] and rtsim.dropped_lines == 1
-    assert list(rtsim.lines) == [2, 3]  # type: ignore[arg-type]
+    assert list(rtsim.line_numbers()) == [2, 3]  # type: ignore[arg-type]
     assert len(parse_trace_text(text, "t")) == 3  # rtmcim's rules count line 1
 
 
@@ -130,9 +130,9 @@ def test_fast_path_equals_line_parser(rows: list[tuple[int, str, int, bool]], ch
         assert list(acc.address) == [a for _, _, a, _ in rows]
         assert list(acc.is_write) == [op in "Ww" for _, op, _, _ in rows]
         assert list(acc.cycle) == [c for c, _, _, _ in rows]  # type: ignore[arg-type]
-        assert list(acc.lines) == list(range(1, len(rows) + 1))  # type: ignore[arg-type]
+        assert list(acc.line_numbers()) == list(range(1, len(rows) + 1))  # type: ignore[arg-type]
     assert list(ref.address) == list(fast.address)
-    assert list(ref.lines) == [x + 1 for x in fast.lines]  # type: ignore[union-attr]
+    assert list(ref.line_numbers()) == [x + 1 for x in fast.line_numbers()]  # type: ignore[union-attr]
 
 
 def test_simple_format_has_no_cycles(tmp_path: Path) -> None:
@@ -190,7 +190,13 @@ def _outcome(text: str, compat: str) -> tuple[object, ...]:
     except TraceError as e:
         return ("error", str(e))
     cyc = None if a.cycle is None else a.cycle.tolist()
-    return (a.is_write.tolist(), a.address.tolist(), cyc, a.lines.tolist(), a.dropped_lines)  # type: ignore[union-attr]
+    return (
+        a.is_write.tolist(),
+        a.address.tolist(),
+        cyc,
+        a.line_numbers().tolist(),
+        a.dropped_lines,
+    )  # type: ignore[union-attr]
 
 
 @settings(max_examples=200, deadline=None)
@@ -265,4 +271,23 @@ def _outcome_of(parse: Any) -> tuple[object, ...]:
     except TraceError as e:
         return ("error", str(e))
     cyc = None if a.cycle is None else a.cycle.tolist()
-    return (a.is_write.tolist(), a.address.tolist(), cyc, a.lines.tolist(), a.dropped_lines)
+    return (
+        a.is_write.tolist(),
+        a.address.tolist(),
+        cyc,
+        a.line_numbers().tolist(),
+        a.dropped_lines,
+    )
+
+
+def test_file_lines_of_runs_and_of_the_line_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the fast path keeps runs of consecutive lines, the line parser one line per access;
+    # where(i) and line_numbers() read both the same way
+    monkeypatch.setattr(trace_parse, "CHUNK_BYTES", 300)
+    rows = [f"{4 * i} R {hex(64 * i)} {D} 0\n" for i in range(12)]
+    rows[5] = "\n" + rows[5]  # a blank line: its chunk goes to the line parser
+    acc = parse_trace_text("NVMV0\n" + "".join(rows), "t.nvt", "rtsim")
+    expected = [i + 2 + (i >= 5) for i in range(12)]
+    assert list(acc.line_numbers()) == expected  # type: ignore[arg-type]
+    assert [acc.where(i) for i in range(12)] == [f"t.nvt:{n}" for n in expected]
+    assert len(acc.line_runs) > 2
