@@ -98,7 +98,7 @@ class FrFcfs:
 class Schedule:
     """Accesses in issue order, with what the controller saw."""
 
-    order: IntArray  # access indices, in issue order
+    order: IntArray | None  # access indices, in issue order (None: in trace order)
     steps: IntArray  # MU shift steps of each issued access (issue order)
     row_hits: int
     activations: int

@@ -144,7 +144,7 @@ def schedule(
     """The issue order of ``acc`` under ``controller`` and the shift steps of each access."""
     if controller == "fcfs":
         steps = org.shift_steps(loc.mu_global, loc.domain, np.zeros(org.mus, dtype=np.int64))
-        return Schedule(np.arange(len(acc), dtype=np.int64), steps, 0, 0, 0)
+        return Schedule(None, steps, 0, 0, 0)  # no array of 0..n-1: fresh memory costs
     if controller != "frfcfs":
         raise TraceError("unknown controller", value=controller, allowed="fcfs, frfcfs")
     policy = policy or FrFcfs()
