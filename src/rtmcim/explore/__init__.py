@@ -17,6 +17,8 @@ from rtmcim.explore.crossover import (
     verdict,
     winners,
 )
+from rtmcim.explore.fidelity import FidelityConfig, RankAgreement, rank_agreement
+from rtmcim.explore.fidelity import describe as describe_fidelity
 from rtmcim.explore.objectives import (
     CORE_OBJECTIVES,
     METRICS,
@@ -26,6 +28,7 @@ from rtmcim.explore.objectives import (
     maximize_flags,
 )
 from rtmcim.explore.pareto import dominates, pareto_mask
+from rtmcim.explore.promote import full_record, model_records, rounds
 from rtmcim.explore.space import FaultsConfig, Space, SpaceConfig, load_space, space_from_dict
 
 __all__ = [
@@ -37,16 +40,23 @@ __all__ = [
     "OBJECTIVES",
     "CrossoverPoint",
     "FaultsConfig",
+    "FidelityConfig",
     "Objective",
+    "RankAgreement",
     "Space",
     "SpaceConfig",
     "best",
     "crossover_study",
     "default_workloads",
+    "describe_fidelity",
     "dominates",
+    "full_record",
     "load_space",
     "maximize_flags",
+    "model_records",
     "pareto_mask",
+    "rank_agreement",
+    "rounds",
     "space_from_dict",
     "verdict",
     "winners",

@@ -51,6 +51,10 @@ class CandidateTask:
     cache_dir: str | None = None
     data_dir: str | None = None
     threads: int = 2
+    # the training of this task (explore.fidelity.training_settings, with its "rung");
+    # None: the space's `training` (the screening, rung 0)
+    fidelity: dict[str, Any] | None = None
+    sweep: bool = True  # False: train (a promotion) and measure accuracies only
 
 
 @dataclass(frozen=True)
@@ -161,10 +165,18 @@ def fault_figures(graph: IntGraph, ds: Dataset, arch: Arch, faults: FaultsConfig
     return out
 
 
+def _settings(task: CandidateTask, space: SpaceConfig) -> dict[str, Any]:
+    """The task's training settings: its fidelity's, or the space's `training` (rung 0)."""
+    if task.fidelity is not None:
+        return dict(task.fidelity)
+    return {**space.training.model_dump(), "early_stop": None, "rung": 0}
+
+
 def _train(
     task: CandidateTask, space: SpaceConfig, progress: Callable[[Any], None] | None
-) -> tuple[TrainedModel, Dataset]:
-    """The candidate trained (or from the cache) as the space says, and its data set."""
+) -> tuple[TrainedModel, Dataset, dict[str, Any]]:
+    """The candidate trained (or from the cache) at the task's fidelity, its data set, and the
+    fidelity record of its accuracy (epochs, training-set size, epochs run)."""
     from rtmcim.nn.train import train_model
 
     if task.params:
@@ -173,15 +185,35 @@ def _train(
     else:
         spec = reference_spec(space)
         wbits, abits = space.reference.wbits, space.reference.abits
-    tr = space.training
-    ds = training_data(space.dataset, task.data_dir, tr.train_subset)
+    tr = _settings(task, space)
+    ds = training_data(space.dataset, task.data_dir, tr["train_subset"])
+    hyper = {k: tr[k] for k in ("qat_epochs", "batch_size", "lr", "qat_lr", "early_stop")}
     settings = {
         "cache_dir": task.cache_dir,
         "progress": progress,
-        "threads": task.threads,
-        **tr.model_dump(include={"qat_epochs", "batch_size", "lr", "qat_lr"}),
+        "threads": tr.get("threads", task.threads),
+        **hyper,
     }
-    return train_model(spec, ds, wbits, abits, tr.epochs, task.seed, **settings), ds
+    tm = train_model(spec, ds, wbits, abits, tr["epochs"], task.seed, **settings)
+    return tm, ds, fidelity_record(tr, tm, len(ds.y_train))
+
+
+def fidelity_record(tr: dict[str, Any], tm: TrainedModel, n: int) -> dict[str, Any]:
+    """What stands behind an accuracy: rung, epochs, training images (of ``n`` in the split),
+    early stop, epochs run."""
+    if tr["early_stop"] is not None:
+        n -= max(1, int(n * tm.config.val_fraction))  # held out to decide when to stop
+    run = {ph: sum(1 for h in tm.history if h["phase"] == ph) for ph in ("float", "qat")}
+    return {
+        "rung": tr.get("rung", 0),
+        "epochs": tm.config.epochs,
+        "qat_epochs": tm.config.qat,
+        "train_images": n,
+        "early_stop": tr["early_stop"],
+        "epochs_run": run,
+        "seed": tm.config.seed,
+        "threads": tm.config.threads,
+    }
 
 
 def evaluate_candidate(
@@ -199,11 +231,14 @@ def evaluate_candidate(
     """
     space = SpaceConfig.model_validate(task.space)
     t0 = time.perf_counter()
-    tm, ds = _train(task, space, train_progress)
+    tm, ds, fidelity = _train(task, space, train_progress)
     spec, wbits, abits = tm.spec, tm.wbits, tm.abits
     t1 = time.perf_counter()
     work = workload_from_graph(tm.graph, spec.name)
-    if task.params:
+    if not task.sweep:  # a promotion: the hardware figures do not depend on the training
+        base = load_arch(space.reference.arch if not task.params else space.hardware.base)
+        points: list[dict[str, Any]] = []
+    elif task.params:
         base = load_arch(space.hardware.base)
         archs = hardware_archs(space.hardware.base, task.hw_points)
         points = sweep(work, archs, task.hw_points, space, sweep_progress)
@@ -233,5 +268,10 @@ def evaluate_candidate(
         points=points,
         train_s=t1 - t0,
         sweep_s=t2 - t1,
-        extra={"folder": str(tm.folder) if tm.folder else None, "macs": work.macs, **faulty},
+        extra={
+            "folder": str(tm.folder) if tm.folder else None,
+            "macs": work.macs,
+            "accuracy_fidelity": fidelity,
+            **faulty,
+        },
     )

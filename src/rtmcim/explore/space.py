@@ -31,6 +31,10 @@ every model), the objectives and the constraints::
       mitigation: none             # none | position_check[:N] | tmr_msb[:B] | both joined by '+'
       images: 300                  # first N test images (bit-exact engine: keep it small)
       seed: 0                      # seed of the fault draws
+    fidelity:                      # optional: multi-fidelity screening (explore.fidelity)
+      rungs: [{epochs: 4, qat_epochs: 2}]   # fidelities above `training`, lowest first
+      eta: 2
+      margin: 0.02
 
 Without a ``faults`` section nothing about a space changes (its content hash
 included). With one, every model is also run on the bit-exact engine with
@@ -57,6 +61,7 @@ from pydantic import Field, field_validator, model_validator
 from rtmcim import yamlio
 from rtmcim.config import Frozen, validate
 from rtmcim.errors import ConfigError, RtmcimError
+from rtmcim.explore.fidelity import FidelityConfig
 from rtmcim.explore.objectives import CORE_OBJECTIVES, OBJECTIVES, Direction
 from rtmcim.mapping.arch import Arch, build_arch, load_arch
 from rtmcim.nn.spec import MAX_BITS, MIN_BITS, NetSpec, content_hash, parse_spec
@@ -218,6 +223,7 @@ class SpaceConfig(Frozen):
     constraints: Constraints = Field(default_factory=Constraints)
     reference: Reference = Field(default_factory=Reference)
     faults: FaultsConfig | None = None
+    fidelity: FidelityConfig | None = None  # multi-fidelity screening (explore.fidelity)
 
     @field_validator("objectives", mode="before")
     @classmethod
@@ -238,8 +244,9 @@ class SpaceConfig(Frozen):
 
     def canonical(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")
-        if data["faults"] is None:  # absent: the space hashes as it did before faults existed
-            del data["faults"]
+        for optional in ("faults", "fidelity"):  # absent: hashes as before the section existed
+            if data[optional] is None:
+                del data[optional]
         return data
 
     def content_hash(self) -> str:

@@ -14,6 +14,8 @@ Results folder::
     reference.json                 the default design (reference model on the reference arch)
     trials/trial-NNNN.json         one model candidate: spec, accuracies, workload, timings
     trials/trial-NNNN-points.csv   its hardware points, one row each
+    fidelity/                      with a `fidelity` section: the promotion rounds'
+                                   trainings and decisions (explore.promote)
 
 Resuming: the study is found again by its name (a hash of the space and the
 seed). Completed trials are kept; a trial that was running when the process
@@ -48,7 +50,7 @@ MAX_REPEATS = 200  # proposals in a row that repeat evaluated models: the optimi
 class StudyEvent:
     """Progress of a study for the caller's callback."""
 
-    kind: str  # "start" | "submitted" | "trial" | "reference" | "reused" | "done"
+    kind: str  # "start" | "submitted" | "trial" | "reference" | "reused" | "promote" | "trained" | "done"
     done: int  # trials finished (complete or failed on purpose)
     total: int  # the budget
     message: str = ""
@@ -64,6 +66,7 @@ class StudyRun:
     failed: int
     new_trials: int
     seconds: float
+    promotions: int = 0  # trainings at a higher fidelity run in this call (explore.promote)
 
 
 def study_name(space: Space, seed: int) -> str:
@@ -247,11 +250,15 @@ def run_study(
     loop = _Loop(space, out, study, executor, total, shared, progress)
     loop.emit("start", f"{len(space.hw_points)} hardware points per model; {executor.describe()}")
     loop.run()
+    promotions = 0
+    if space.config.fidelity is not None:  # multi-fidelity: the promotion rounds, resumable
+        from rtmcim.explore.promote import run_promotions
+
+        promotions = run_promotions(space, out, executor, shared, loop.emit)
     complete, failed, _ = _finished(study)
     loop.emit("done")
-    return StudyRun(
-        out, study.study_name, url, complete, failed, loop.new, time.perf_counter() - t_start
-    )
+    seconds = time.perf_counter() - t_start
+    return StudyRun(out, study.study_name, url, complete, failed, loop.new, seconds, promotions)
 
 
 class _Loop:

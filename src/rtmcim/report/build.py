@@ -25,6 +25,7 @@ from rtmcim.explore import (
 )
 from rtmcim.mapping.layer_cost import Evaluation
 from rtmcim.report import plots
+from rtmcim.report.fidelity import fidelity_summary, full_gap
 from rtmcim.report.interactive import explorer_data
 from rtmcim.report.page import HEADLINE, page
 from rtmcim.report.results import (
@@ -69,6 +70,11 @@ def _design_record(res: Results, label: str, p: dict[str, Any]) -> dict[str, Any
         "tech_preset": arch.tech.name,
     }
     rec.update({k: p[k] for k in ("accuracy", "energy_pj", "latency_ns", "area_um2")})
+    rec["screening_accuracy"] = t.get("screening_accuracy")
+    rec["accuracy_fidelity"] = t.get("accuracy_fidelity")
+    gap = full_gap(t)
+    if gap is not None:
+        rec["full_training"] = gap
     rec.update({OBJECTIVES[o].column: p[OBJECTIVES[o].column] for o in res.objectives})
     if "fault_accuracy" in p:
         rec["fault_accuracy"] = p["fault_accuracy"]
@@ -172,6 +178,7 @@ def _summary(
         "chosen": designs,
         "headline": headline,
         "baselines": baselines,
+        **fidelity_summary(res, front),
     }
     if res.space.faults is not None:
         summary["faults"] = _faults_summary(res, res.space.faults)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from rtmcim.mapping.arch import Arch
-from rtmcim.report import html
+from rtmcim.report import fidelity, html
 from rtmcim.report.interactive import SI_UNITS, short_keys
 from rtmcim.report.results import Results, tech_sources
 from rtmcim.report.units import Quantity, column_quantity, percent
@@ -30,6 +30,7 @@ def page(
         (f"The Pareto front ({n} designs)", _front(s, explorer, files)),
         ("What was searched", _searched(res, s)),
         ("Chosen designs", _chosen(res, s)),
+        ("The training behind the accuracies", fidelity.section(res, s)),
         ("Against the baselines", _baselines(s)),
         ("Where in-memory computing pays: the crossover", _crossover(s, files)),
         ("Where the energy goes", _energy(files)),

@@ -26,6 +26,7 @@ from rtmcim.mapping.arch import Arch, build_arch, load_arch
 from rtmcim.mapping.layer_cost import Evaluation, evaluate_workload
 from rtmcim.mapping.metrics import ratios
 from rtmcim.mapping.workload import Workload, workload_from_data
+from rtmcim.report.fidelity import merge_fidelity
 
 NUMERIC = ("accuracy", *METRICS)  # every design figure of the explore layer, and accuracy
 FAULT_NUMERIC = ("fault_accuracy",)  # point columns of a space with a faults section
@@ -126,6 +127,7 @@ def load_results(folder: str | Path) -> Results:
         ok = bool(ref_pts) and not math.isnan(ref_pts[0]["energy_pj"])
         reference["point"] = ref_pts[0] if ok else None
         reference["reason"] = ref_pts[0]["reason"] if ref_pts else "not evaluated"
+    merge_fidelity(d, space, trials, points, reference)  # the highest fidelity's accuracies
     return Results(d, study, space, trials, points, reference)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rtmcim.explore import OBJECTIVES, best
+from rtmcim.report.fidelity import fidelity_columns
 from rtmcim.report.results import Results, base_arch
 
 
@@ -41,6 +42,7 @@ def trial_rows(res: Results) -> list[dict[str, Any]]:
                 "float_accuracy": t["float_accuracy"],
                 "qat_accuracy": t["qat_accuracy"],
                 "accuracy": t["accuracy"],
+                **fidelity_columns(t),
                 **_fault_columns(res, t),
                 "macs": t.get("extra", {}).get("macs"),
                 "hw_points": t["points"],
@@ -87,6 +89,7 @@ def point_rows(res: Results, points: Sequence[dict[str, Any]]) -> list[dict[str,
         }
         row.update({k: p[k] for k in res.sweep_keys})
         row.update({k: p[k] for k in res.numeric})
+        row.update(fidelity_columns(t))
         row.update(
             {
                 "base_arch": res.space.hardware.base,
