@@ -18,10 +18,16 @@ def add_parser(sub: Any) -> None:
         help="co-explore racetrack hardware and CNN models (Pareto front, report)",
         description=(
             "Search a space of CNN models (outer multi-objective search: NSGA-II, random or grid; "
-            "each model trained once with QAT and cached) and, for every model, sweep every "
-            "hardware point of the space. Writes trials.csv, pareto.csv, summary.json, plots and "
-            "report.html to --out. Re-running the same command resumes the study: completed "
-            "trials are kept, none is run twice. An optional 'faults:' section in the space "
+            "each model trained once with QAT at the screening fidelity and cached) and, for every "
+            "model, sweep every hardware point of the space. With a 'fidelity:' section (the "
+            "shipped presets have one) the promising models (on the front or within a margin of "
+            "it, at least 1/eta of them) are trained again at higher fidelities in rounds, every "
+            "model of the final front at the top one, and the headline design once more as "
+            "'rtmcim train' does: the best designs are printed with the fidelity of their "
+            "accuracy, the headline's gap to that full training and the screening-to-final "
+            "Kendall tau. Writes trials.csv, pareto.csv, summary.json, plots and report.html to "
+            "--out. Re-running the same command resumes the study: completed trials and "
+            "trainings are kept, none is run twice. An optional 'faults:' section in the space "
             "(rates: shift=1e-3, mitigation: none|position_check[:N]|tmr_msb[:B], images: 300, "
             "seed: 0) adds the fault_accuracy column and objective: accuracy under those faults on "
             "the bit-exact engine, measured once per model on the base arch of the hardware half. "
@@ -38,9 +44,12 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--preset",
-        choices=("quick", "default"),
+        choices=("quick", "default", "thorough"),
         default="default",
-        help="shipped space used when SPACE is not given: default (<= 15 min) or quick (<= 3 min)",
+        help=(
+            "shipped space used when SPACE is not given: default (<= 15 min), quick (<= 3 min) "
+            "or thorough (the default space, every front model trained to convergence)"
+        ),
     )
     p.add_argument("--budget", type=int, default=None, help="model trials (default: the space's)")
     p.add_argument("--out", default=None, help="results folder (default: results/<space name>)")
@@ -176,7 +185,14 @@ def _progress(args: argparse.Namespace, trials: int, out: Path) -> tuple[Any, An
             if brief is not None:
                 stats.add(brief)
         bar.update(trials_task, completed=ev.done, total=ev.total)
-        if ev.message and ev.kind in ("start", "trial", "reference", "reused"):
+        if ev.message and ev.kind in (
+            "start",
+            "trial",
+            "reference",
+            "reused",
+            "promote",
+            "trained",
+        ):
             if not bar.disable:
                 bar.console.print(f"[dim]{ev.kind}:[/dim] {ev.message}")
             else:
@@ -196,7 +212,9 @@ def _report(out: Path, space: Any) -> None:
         lower = {
             f"{k[0].upper()} ×lower": vs.get(k, math.nan) for k in ("energy", "latency", "area")
         }
-        rows.append({"design": d["label"], **design_figures(d), **lower})
+        rows.append(
+            {"design": d["label"], **design_figures(d), "accuracy from": _fidelity_txt(d), **lower}
+        )
     ref = rep.summary["reference"]
     cap = None
     if ref:
@@ -209,8 +227,45 @@ def _report(out: Path, space: Any) -> None:
     c.print(
         table(rows, title=f"Best designs ({rep.summary['front_size']} on the front)", caption=cap)
     )
+    _print_fidelity(c, rep.summary)
     _print_verdict(c, rep.summary)
     c.print(f"report: {(out / 'report.html').resolve()}")
+
+
+def _fidelity_txt(d: dict[str, Any]) -> str:
+    from rtmcim.explore import describe_fidelity
+
+    f = d.get("accuracy_fidelity")
+    return describe_fidelity(f) if f and f.get("train_images") else "?"
+
+
+def _print_fidelity(c: Any, summary: dict[str, Any]) -> None:
+    """The headline's gap to a full `rtmcim train`, and how well screening ranked models."""
+    head = next((d for d in summary["chosen"] if d["label"] == summary.get("headline")), None)
+    gap = head.get("full_training") if head else None
+    if head is not None and gap is not None:
+        c.print(
+            f"{head['label']}: accuracy {head['accuracy']:.4f} ({_fidelity_txt(head)}); "
+            f"the same spec trained as `{gap['command']}` does ({_fidelity_txt(gap)}): "
+            f"{gap['accuracy']:.4f}, gap {gap['gap_points']:+.2f} points",
+            markup=False,
+        )
+    elif head is not None:
+        c.print(f"{head['label']}: no full `rtmcim train` of its spec in this study", markup=False)
+    ra = summary.get("rank_agreement") or {}
+    tau, rho = ra.get("kendall_tau"), ra.get("spearman")
+    big = ra.get("largest_front_change")
+    txt = (
+        f"screening-to-final rank agreement over {ra.get('models', 0)} models trained at more "
+        f"than one fidelity: Kendall tau {'n/a' if tau is None else f'{tau:.2f}'}, Spearman "
+        f"{'n/a' if rho is None else f'{rho:.2f}'}"
+    )
+    if big is not None:
+        txt += (
+            f"; largest change of a front model {big['change_points']:+.1f} points "
+            f"(trial {big['trial']}, {big['model']})"
+        )
+    c.print(txt, markup=False)
 
 
 def _print_verdict(c: Any, summary: dict[str, Any]) -> None:
