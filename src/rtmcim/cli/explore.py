@@ -143,7 +143,8 @@ def run(args: argparse.Namespace) -> int:
         executor.close()
     console().print(
         f"study {run.study_name}: {run.completed} trials complete, {run.failed} failed, "
-        f"{run.new_trials} new in this run ({run.seconds:.1f} s)"
+        f"{run.new_trials} new in this run, {run.promotions} trainings at higher fidelities "
+        f"({run.seconds:.1f} s)"
     )
     if not args.no_report:
         _report(out, space)
@@ -236,7 +237,7 @@ def _fidelity_txt(d: dict[str, Any]) -> str:
     from rtmcim.explore import describe_fidelity
 
     f = d.get("accuracy_fidelity")
-    return describe_fidelity(f) if f and f.get("train_images") else "?"
+    return describe_fidelity(f) if f and "epochs" in f else "?"
 
 
 def _print_fidelity(c: Any, summary: dict[str, Any]) -> None:

@@ -93,7 +93,8 @@ def describe(fid: dict[str, Any]) -> str:
         ep = (
             f"{run.get('float', '?')}+{run.get('qat', '?')} epochs (early stop {fid['early_stop']})"
         )
-    return f"{ep} on {int(fid['train_images']):,} images"
+    n = fid.get("train_images")
+    return f"{ep} on {int(n):,} images" if n is not None else f"{ep} on the whole training split"
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,8 @@ def merge_fidelity(
                 {k: top[k] for k in ("fault_accuracy", "fault_free_accuracy") if k in top}
             )
         full = full_record(folder, n)
+        later = [*recs[1:], *([full] if full is not None else [])]
+        t["promotion_train_s"] = sum(float(r.get("train_s", 0.0)) for r in later)
         if full is not None:
             t["full_training"] = {
                 "accuracy": full["accuracy"],
@@ -123,6 +125,7 @@ def fidelity_summary(res: Results, front: Sequence[dict[str, Any]]) -> dict[str,
     """summary.json's ``rank_agreement``, ``front`` (each front point's accuracy fidelity)
     and ``promotion_rounds``."""
     by = {int(t["number"]): t for t in res.trials}
+    everyone = [*res.trials, *([res.reference] if res.reference is not None else [])]
     multi = [t for t in res.trials if len(t.get("fidelities", ())) > 1]
     multi.sort(key=lambda t: int(t["number"]))
     ra = rank_agreement(
@@ -160,6 +163,7 @@ def fidelity_summary(res: Results, front: Sequence[dict[str, Any]]) -> dict[str,
             if int(p["trial"]) in by
         ],
         "promotion_rounds": rounds(res.folder),
+        "promotion_train_s": sum(float(t.get("promotion_train_s", 0.0)) for t in everyone),
     }
 
 
