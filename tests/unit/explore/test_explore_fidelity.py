@@ -155,3 +155,24 @@ def test_fidelity_section_validated_and_absent_section_hashes_as_before() -> Non
         with pytest.raises(ConfigError) as e:
             space_from_dict({**SPACE, "fidelity": bad})
         assert e.value.key == key
+
+
+def test_shipped_presets_screen_then_promote() -> None:
+    from rtmcim.explore.space import load_space
+
+    default, thorough = load_space("default").config, load_space("thorough").config
+    assert default.fidelity is not None and thorough.fidelity is not None
+    assert default.fidelity.full_check
+    top = default.fidelity.rungs[-1]
+    assert top.train_subset is None and top.early_stop is None  # the whole training split
+    # thorough: the default's rungs (shared cache entries), then training to convergence
+    assert thorough.fidelity.rungs[:-1] == default.fidelity.rungs
+    last = thorough.fidelity.rungs[-1]
+    assert last.train_subset is None and last.early_stop is not None
+    assert (thorough.model, thorough.hardware, thorough.training) == (
+        default.model,
+        default.hardware,
+        default.training,
+    )
+    quick = load_space("quick").config
+    assert quick.fidelity is not None and quick.fidelity.rungs[-1].train_subset is None
