@@ -175,8 +175,8 @@
     };
     Plotly.react("front-plot", traces, layout, { displaylogo: false, responsive: true });
     el("front-count").textContent = idx.length + " / " + R.length + " designs";
-    const body = el("front-table").tBodies[0];
-    Array.from(body.rows).forEach((tr) => { tr.style.display = keep[Number(tr.dataset.i)] ? "" : "none"; });
+    const rows = el("front-table") ? Array.from(el("front-table").tBodies[0].rows) : [];
+    rows.forEach((tr) => { tr.style.display = keep[Number(tr.dataset.i)] ? "" : "none"; });
   }
 
   // ---- a chosen design: its figures beside the one chosen before it, its per-layer energy ----
@@ -255,7 +255,7 @@
   }
 
   controls();
-  Array.from(el("front-table").tBodies[0].rows).forEach((tr) => {
+  (el("front-table") ? Array.from(el("front-table").tBodies[0].rows) : []).forEach((tr) => {
     rowText[Number(tr.dataset.i)] = tr.textContent.toLowerCase();
     tr.addEventListener("click", (ev) => { if (ev.target.tagName !== "A") choose(Number(tr.dataset.i)); });
   });

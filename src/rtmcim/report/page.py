@@ -108,7 +108,7 @@ def _ratio_txt(r: dict[str, float] | None) -> str:
 
 
 def _chosen(res: Results, s: dict[str, Any]) -> str:
-    designs = [d for d in s["chosen"]]
+    designs = list(s["chosen"])
     keys = [
         k for k in res.sweep_keys if len({str(d["arch_overrides"].get(k)) for d in designs}) > 1
     ]
@@ -134,7 +134,8 @@ def _chosen(res: Results, s: dict[str, Any]) -> str:
                 "vs default (× lower)": "1",
             }
         )
-    same = {k: designs[0]["arch_overrides"].get(k) for k in res.sweep_keys if k not in keys}
+    first = designs[0]["arch_overrides"] if designs else {}
+    same = {k: first.get(k) for k in res.sweep_keys if k not in keys}
     same_txt = ", ".join(f"{k} = {v}" for k, v in same.items() if v is not None)
     return (
         _verdict(res, s)

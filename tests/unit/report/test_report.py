@@ -232,3 +232,21 @@ def test_trial_brief_is_what_the_progress_bar_tells(folder: Path) -> None:
             "energy_pj": min(ok),
         }
     assert trial_brief(folder, 7) is None  # not written (yet)
+
+
+def test_a_study_with_no_feasible_design_still_has_a_report(folder: Path, tmp_path: Path) -> None:
+    import shutil
+
+    d = tmp_path / "none"
+    shutil.copytree(folder, d)
+    for f in (d / "trials").glob("trial-*-points.csv"):
+        with f.open() as fh:
+            rows = list(csv.DictReader(fh))
+        with f.open("w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows({**r, "feasible": "False"} for r in rows)
+    rep = build_report(d)
+    assert rep.summary["front_size"] == 0
+    html = (d / "report.html").read_text(encoding="utf-8")
+    assert explorer_data(html)["records"] == [] and "The Pareto front (0 designs)" in html
