@@ -92,6 +92,18 @@ def test_the_report_opens_offline_with_no_javascript_error(browser: Any) -> None
 
 
 @pytest.mark.slow
+def test_the_other_figures_are_drawn(page: Any, quick_report: Path) -> None:
+    summary = json.loads((quick_report / "summary.json").read_text(encoding="utf-8"))
+    bars = page.evaluate(
+        "() => document.getElementById('baselines-plot').data.map(t => Array.from(t.x))"
+    )
+    names = ["design", *(b["name"] for b in summary["baselines"])]
+    assert bars == [names] * 3  # energy, latency, area
+    lines = page.evaluate("() => document.getElementById('crossover-plot').data.map(t => t.name)")
+    assert len(lines) == 6  # three designs, energy and latency
+
+
+@pytest.mark.slow
 def test_the_front_plot_has_one_point_per_front_design(page: Any, quick_report: Path) -> None:
     rows = front_rows(quick_report)
     summary = json.loads((quick_report / "summary.json").read_text(encoding="utf-8"))

@@ -26,7 +26,7 @@ from rtmcim.explore import (
 from rtmcim.mapping.layer_cost import Evaluation
 from rtmcim.report import plots
 from rtmcim.report.fidelity import fidelity_summary, full_gap
-from rtmcim.report.interactive import explorer_data
+from rtmcim.report.interactive import crossover_data, explorer_data
 from rtmcim.report.page import HEADLINE, page
 from rtmcim.report.results import (
     Results,
@@ -129,7 +129,7 @@ def build_report(folder: str | Path) -> Report:
     files["summary.json"] = atomic.write_text(out / "summary.json", text)
     ref_pt = res.reference["point"] if res.reference else None
     arch = arch_of(res, ref_pt) if ref_pt is not None else base_arch(res)
-    explorer = explorer_data(res, front, summary)
+    explorer = explorer_data(res, front, summary) | {"crossover": crossover_data(points)}
     html = page(res, summary, explorer, trials_tab, files, arch)
     files["report.html"] = atomic.write_text(out / "report.html", html)
     return Report(out, files, summary)

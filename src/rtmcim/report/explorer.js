@@ -254,6 +254,42 @@
     }, { displaylogo: false, responsive: true });
   }
 
+  function crossover() {
+    const C = D.crossover;
+    if (!C || !C.length || !el("crossover-plot")) return;
+    const models = Array.from(new Set(C.map((c) => c.model)));
+    const STYLE = { in_memory: ["#d62728", "circle", "in-memory (RTM MAC cells)"], near_memory: ["#1f77b4", "square", "near-memory (RTM + CMOS MACs)"], cmos_sram: ["#2ca02c", "triangle-up", "CMOS + SRAM"] };
+    el("crossover-controls").innerHTML = "<label>model <select id='crossover-model'>" +
+      models.map((m) => "<option>" + m + "</option>").join("") + "</select></label>";
+    const draw = () => {
+      const m = el("crossover-model").value;
+      const mine = C.filter((c) => c.model === m);
+      const traces = [];
+      [["energy_pj", 1e-12, "J", "energy / inference", ""], ["latency_ns", 1e-9, "s", "latency / inference", "2"]].forEach((f) => {
+        Object.keys(STYLE).forEach((d) => {
+          const pts = mine.filter((c) => c.design === d && c[f[0]] !== null).sort((a, b) => a.kib - b.kib);
+          traces.push({
+            type: "scatter", mode: "lines+markers", name: STYLE[d][2], legendgroup: d, showlegend: f[4] === "",
+            x: pts.map((c) => c.kib), y: pts.map((c) => c[f[0]] * f[1]), xaxis: "x" + f[4], yaxis: "y" + f[4],
+            line: { color: STYLE[d][0] }, marker: { symbol: STYLE[d][1], size: 7 },
+            text: pts.map((c) => eng(c[f[0]] * f[1], f[2])), hovertemplate: STYLE[d][2] + " at %{x} KiB: %{text}<extra>" + f[3] + "</extra>",
+          });
+        });
+      });
+      const kib = mine.length ? mine[0].weights_kib : 0;
+      const xa = (dom) => ({ type: "log", dtick: Math.log10(2), tickformat: "d", title: { text: "on-chip store (KiB)" }, domain: dom });
+      Plotly.react("crossover-plot", traces, {
+        title: { text: m + " (" + Math.round(kib).toLocaleString("en-US") + " KiB of weights): the least figure wins", font: { size: 13 } },
+        xaxis: xa([0, 0.45]), xaxis2: xa([0.55, 1]),
+        yaxis: { type: "log", exponentformat: "SI", ticksuffix: "J", title: { text: "energy / inference" } },
+        yaxis2: { type: "log", exponentformat: "SI", ticksuffix: "s", title: { text: "latency / inference" }, anchor: "x2" },
+        margin: { t: 40, r: 10 }, legend: { orientation: "h", y: -0.2 },
+      }, { displaylogo: false, responsive: true });
+    };
+    el("crossover-model").addEventListener("input", draw);
+    draw();
+  }
+
   controls();
   (el("front-table") ? Array.from(el("front-table").tBodies[0].rows) : []).forEach((tr) => {
     rowText[Number(tr.dataset.i)] = tr.textContent.toLowerCase();
@@ -268,4 +304,5 @@
   if (R.length) choose(first >= 0 ? first : 0);
   baselines();
   faults();
+  crossover();
 })();

@@ -17,6 +17,7 @@ CSS = """
 body{font-family:system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;font-size:13px;margin:.6em 0}
 td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}
+td{white-space:nowrap} td.l{white-space:normal} .wide{overflow-x:auto;max-width:100%}
 th{background:#f2f2f2} td.l,th.l{text-align:left}
 img{max-width:100%;border:1px solid #ddd;margin:.5em 0}
 code{background:#f5f5f5;padding:1px 4px}
@@ -74,7 +75,7 @@ def table(
     cols = list(columns) if columns is not None else list(rows[0])
     links = links or {}
     ident = f" id='{esc(table_id)}'" if table_id else ""
-    out = [f"<table class='sortable'{ident}><thead><tr>"]
+    out = [f"<div class='wide'><table class='sortable'{ident}><thead><tr>"]
     for c in cols:
         out.append(f"<th title='click to sort'>{esc(c)}</th>")
     out.append("</tr></thead><tbody>")
@@ -89,7 +90,7 @@ def table(
                 text = f"<a href='{esc(links[c].format(v=v))}'>{text}</a>"
             out.append(f"<td{cls} data-v='{sort_key(v)}'>{text}</td>")
         out.append("</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 

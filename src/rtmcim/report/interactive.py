@@ -151,12 +151,30 @@ def explorer_data(
     }
 
 
+def crossover_data(points: list[Any]) -> list[dict[str, Any]]:
+    """The crossover study's points (rtmcim.explore.CrossoverPoint): model, its weights (KiB),
+    capacity (KiB), design, energy (pJ), latency (ns), area (µm²); null where it cannot run."""
+    return [
+        {
+            "model": p.model,
+            "weights_kib": p.weights_kib,
+            "kib": p.capacity_kib,
+            "design": p.design,
+            "energy_pj": _finite(float(p.energy_pj)),
+            "latency_ns": _finite(float(p.latency_ns)),
+            "area_um2": _finite(float(p.area_um2)),
+        }
+        for p in points
+    ]
+
+
 def _baselines(summary: dict[str, Any]) -> dict[str, Any] | None:
     """The headline design and each baseline: energy, latency and area (stored units)."""
     head = next((d for d in summary["chosen"] if d["label"] == summary["headline"]), None)
     if head is None or not summary.get("baselines"):
         return None
-    rows = [{"name": f"design: {head['label']}", "source": f"trial {head['trial']}", **_eal(head)}]
+    label = f"{head['label']}, trial {head['trial']}"
+    rows = [{"name": "design", "source": label, **_eal(head)}]
     rows += [{"name": b["name"], "source": b["source"], **_eal(b)} for b in summary["baselines"]]
     return {"design": head["label"], "rows": rows}
 

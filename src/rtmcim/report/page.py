@@ -114,25 +114,22 @@ def _chosen(res: Results, s: dict[str, Any]) -> str:
     ]
     short = short_keys(keys)
     rows = [
-        {
-            "design": d["label"],
-            "trial": d["trial"],
-            **{short[k]: d["arch_overrides"].get(k, "") for k in keys},
-            **quantities(d),
-            "vs default (× lower)": _ratio_txt(d.get("vs_default")),
-        }
+        _hw_after_bits(
+            {"design": d["label"], "trial": d["trial"], **quantities(d)},
+            {short[k]: d["arch_overrides"].get(k, "") for k in keys},
+            _ratio_txt(d.get("vs_default")),
+        )
         for d in designs
     ]
     ref = s["reference"]
     if ref is not None:
         rows.append(
-            {
-                "design": f"default design (arch {res.space.reference.arch})",
-                "trial": "-",
-                **dict.fromkeys(short.values(), "-"),
-                **quantities(ref),
-                "vs default (× lower)": "1",
-            }
+            _hw_after_bits(
+                {"design": f"default design (arch {res.space.reference.arch})", "trial": "-"}
+                | quantities(ref),
+                dict.fromkeys(short.values(), "-"),
+                "1",
+            )
         )
     first = designs[0]["arch_overrides"] if designs else {}
     same = {k: first.get(k) for k in res.sweep_keys if k not in keys}
@@ -150,6 +147,13 @@ def _chosen(res: Results, s: dict[str, Any]) -> str:
         "overrides of the base arch; full arch configs and presets are in "
         "<code>summary.json</code>.</p>"
     )
+
+
+def _hw_after_bits(row: Row, hw: Row, vs_default: str) -> Row:
+    """A chosen design's row: design, trial, model, bits, hardware choices, figures, ratios."""
+    head = ("design", "trial", "model", "W/A bits")
+    out = {k: row[k] for k in head} | hw | {k: v for k, v in row.items() if k not in head}
+    return out | {"vs default (× lower)": vs_default}
 
 
 def _verdict(res: Results, s: dict[str, Any]) -> str:
@@ -277,11 +281,13 @@ def _crossover(s: dict[str, Any], files: dict[str, Path]) -> str:
         return "<p>No crossover study in this summary.</p>"
     caps = c["capacities_kib"]
     lines = "".join(f"<li>{html.esc(v)}</li>" for v in c["verdict"])
-    fig = (
-        html.image(files["plots/crossover.png"], "crossover")
-        if "plots/crossover.png" in files
-        else ""
-    )
+    fig = "<div id='crossover-controls' class='controls'></div>"
+    fig += "<div id='crossover-plot' class='plot' style='height:420px'></div>"
+    if "plots/crossover.png" in files:
+        fig += (
+            "<details><summary>The static figure (plots/crossover.png and .svg): every model"
+            "</summary>" + html.image(files["plots/crossover.png"], "crossover") + "</details>"
+        )
     return (
         "<p>Energy and latency per inference of the racetrack in-memory design, the same "
         "racetrack as plain memory with CMOS MAC units (near-memory), and CMOS MAC units with "
