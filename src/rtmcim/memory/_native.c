@@ -67,6 +67,41 @@ static inline int plain_data(const unsigned char *p, int hash_bad) {
     return !bad;
 }
 
+/* The usual NVMain line, "CYCLE OP ADDRESS DATA THREAD\n" with DATA of 128 characters,
+ * read in one pass that decodes the fields as it scans them. Returns the byte after the
+ * line's newline, or NULL for any other line (the general reading below then decides); a
+ * line it takes, the general reading takes with the same values. The chunk ends with a
+ * newline, which stops every scan. */
+static inline const unsigned char *usual_line(const unsigned char *p, const unsigned char *end,
+                                              int rtsim, const unsigned char *cls,
+                                              uint64_t *c_out, uint64_t *a_out, uint8_t *w_out) {
+    const unsigned char *q = p;
+    uint64_t c = 0, a = 0;
+    while (dec_val[*q] >= 0) c = c * 10 + (uint64_t)dec_val[*q++];
+    if (q == p || q - p > MAX_DEC_DIGITS || *q != ' ') return NULL;
+    unsigned char op = q[1]; /* not past the end: q is a space, the chunk ends in '\n' */
+    if (!rtsim) op &= (unsigned char)~32u;
+    if ((op != 'R' && op != 'W') || q[2] != ' ') return NULL;
+    q += 3;
+    int hex = rtsim;
+    if (q[0] == '0' && (q[1] | 32) == 'x' && hex_val[q[2]] >= 0) q += 2, hex = 1;
+    const unsigned char *s = q;
+    if (hex)
+        while (hex_val[*q] >= 0) a = (a << 4) | (uint64_t)hex_val[*q++];
+    else
+        while (dec_val[*q] >= 0) a = a * 10 + (uint64_t)dec_val[*q++];
+    if (q == s || q - s > (hex ? MAX_HEX_DIGITS : MAX_DEC_DIGITS) || *q != ' ') return NULL;
+    q++;
+    if (end - q <= DATA_HEX_DIGITS + 1 || !plain_data(q, !rtsim) || q[DATA_HEX_DIGITS] != ' ')
+        return NULL;
+    q += DATA_HEX_DIGITS + 1;
+    s = q;
+    while (cls[*q] == PLAIN) q++;
+    if (q == s || *q != '\n') return NULL;
+    *c_out = c, *a_out = a, *w_out = (op == 'W');
+    return q + 1;
+}
+
 /* Parse whole lines buf[0:n] (n > 0, buf[n-1] == '\n'). Returns the number of
  * accesses written, or -1 if the chunk must go to the line parser. */
 static Py_ssize_t parse_lines(const unsigned char *buf, Py_ssize_t n, int rtsim, int version,
@@ -79,7 +114,27 @@ static Py_ssize_t parse_lines(const unsigned char *buf, Py_ssize_t n, int rtsim,
     Py_ssize_t k = 0;
     int64_t last = *last_cycle;
     int kd = *kind;
+    /* NVMV1's fifth field is OLDDATA: its lines go the general way */
+    const int usual = !(rtsim && version == 1);
     while (p < end) {
+        if (usual && kd != KIND_SIMPLE && k < cap) {
+            uint64_t uc, ua;
+            uint8_t uw;
+            const unsigned char *q = usual_line(p, end, rtsim, cls, &uc, &ua, &uw);
+            if (q != NULL) {
+                if (rtsim) {
+                    if (uc >= ((uint64_t)1 << 32) || (int64_t)uc < last) return -1;
+                    last = (int64_t)uc;
+                }
+                kd = KIND_NVMAIN;
+                is_w[k] = uw;
+                addr[k] = (int64_t)ua;
+                cyc[k] = (int64_t)uc;
+                k++;
+                p = q;
+                continue;
+            }
+        }
         int nt = 0;
         for (;;) { /* one token, then its separator */
             if (nt == MAX_TOKENS) return -1;
