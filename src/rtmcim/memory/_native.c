@@ -271,9 +271,11 @@ static int take(PyObject *obj, Buf *x, Py_ssize_t itemsize, Py_ssize_t n, int wr
 
 static inline int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
-/* frfcfs(rows, n_rows, writes, cyc, order, steps, shift_mode, units, domain, segment, n_mus,
- *        shift, queue_depth, threshold, timing) -> (hits, activations, done)
- * rows: each access's row, in 0..n_rows-1.
+/* frfcfs(rows, n_rows, per_mu, row_domains, writes, cyc, order, steps, shift_mode, units,
+ *        domain, segment, n_mus, shift, queue_depth, threshold, timing)
+ *     -> (hits, activations, done)
+ * rows: each access's row, in 0..n_rows-1; or None: static ports (shift_mode 0 or 1), the
+ *       row of access i being units[i] * per_mu + domain[i] / row_domains.
  * shift_mode 0: static ports, lazy (units, domain: MU and domain of each access, its offset
  *               domain % segment); 1: static ports, eager (domain, segment);
  *            2: shift(i) -> steps, a Python callable.
@@ -283,10 +285,10 @@ static PyObject *py_frfcfs(PyObject *self, PyObject *args) {
     PyObject *o_rows, *o_writes, *o_cyc, *o_order, *o_steps, *o_units, *o_domain;
     PyObject *shift, *timing;
     int mode;
-    Py_ssize_t n_rows, n_mus, q_depth, thr, seg;
-    if (!PyArg_ParseTuple(args, "OnOOOOiOOnnOnnO", &o_rows, &n_rows, &o_writes, &o_cyc, &o_order,
-                          &o_steps, &mode, &o_units, &o_domain, &seg, &n_mus, &shift, &q_depth,
-                          &thr, &timing))
+    Py_ssize_t n_rows, per_mu, row_domains, n_mus, q_depth, thr, seg;
+    if (!PyArg_ParseTuple(args, "OnnnOOOOiOOnnOnnO", &o_rows, &n_rows, &per_mu, &row_domains,
+                          &o_writes, &o_cyc, &o_order, &o_steps, &mode, &o_units, &o_domain, &seg,
+                          &n_mus, &shift, &q_depth, &thr, &timing))
         return NULL;
     long long tv[18];
     if (!PyTuple_Check(timing) || PyTuple_GET_SIZE(timing) != 18) {
@@ -301,9 +303,11 @@ static PyObject *py_frfcfs(PyObject *self, PyObject *args) {
                   t_ccd = tv[5], t_rtp = tv[6], t_cas = tv[7], t_rtrs = tv[8], t_cwd = tv[9],
                   t_wtr = tv[10], t_wr = tv[11], t_wp = tv[12], t_sh = tv[13], t_rrd_ = tv[14],
                   t_raw = tv[15], raw = tv[16], t_cmd = tv[17];
-    if (q_depth < 1 || thr < 0 || raw < 1 || mode < 0 || mode > 2 || seg < 1 || n_rows < 0) {
+    if (q_depth < 1 || thr < 0 || raw < 1 || mode < 0 || mode > 2 || seg < 1 || n_rows < 0 ||
+        (o_rows == Py_None && (mode == 2 || per_mu < 1 || row_domains < 1))) {
         PyErr_SetString(PyExc_ValueError,
-                        "frfcfs: queue_depth >= 1, threshold >= 0, raw >= 1, segment >= 1");
+                        "frfcfs: queue_depth >= 1, threshold >= 0, raw >= 1, segment >= 1, "
+                        "rows given or static ports with per_mu, row_domains >= 1");
         return NULL;
     }
     Buf rows_b = {0}, wr_b = {0}, cyc_b = {0}, ord_b = {0}, st_b = {0};
@@ -311,27 +315,32 @@ static PyObject *py_frfcfs(PyObject *self, PyObject *args) {
     PyObject *res = NULL;
     int64_t *arr = NULL, *offset = NULL, *recent = NULL, *nxt = NULL, *last = NULL;
     unsigned char *picked = NULL;
-    if (PyObject_GetBuffer(o_rows, &rows_b.b, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-    rows_b.held = 1;
-    const Py_ssize_t n = rows_b.b.len / 8;
-    if (rows_b.b.itemsize != 8) {
-        PyErr_SetString(PyExc_ValueError, "rows: 8-byte integers expected");
+    /* the number of accesses: from rows, or from the domains */
+    Buf *sizer = o_rows != Py_None ? &rows_b : &dm_b;
+    if (PyObject_GetBuffer(o_rows != Py_None ? o_rows : o_domain, &sizer->b,
+                           PyBUF_C_CONTIGUOUS) < 0)
+        return NULL;
+    sizer->held = 1;
+    const Py_ssize_t n = sizer->b.len / 8;
+    if (sizer->b.itemsize != 8) {
+        PyErr_SetString(PyExc_ValueError, "rows, domain: 8-byte integers expected");
         goto done;
     }
     if (take(o_writes, &wr_b, 1, n, 0, "writes") < 0 ||
         take(o_cyc, &cyc_b, 8, n, 0, "cyc") < 0 || take(o_order, &ord_b, 8, n, 1, "order") < 0 ||
         take(o_steps, &st_b, 8, n, 1, "steps") < 0)
         goto done;
-    if (mode != 2 && take(o_domain, &dm_b, 8, n, 0, "domain") < 0) goto done;
-    if (mode == 0 && take(o_units, &un_b, 8, n, 0, "units") < 0) goto done;
+    if (mode != 2 && !dm_b.held && take(o_domain, &dm_b, 8, n, 0, "domain") < 0) goto done;
+    if ((mode == 0 || o_rows == Py_None) && take(o_units, &un_b, 8, n, 0, "units") < 0)
+        goto done;
     if (mode == 2 && !PyCallable_Check(shift)) {
         PyErr_SetString(PyExc_TypeError, "shift must be callable");
         goto done;
     }
-    const int64_t *rows = rows_b.b.buf, *cyc = cyc_b.b.buf;
+    const int64_t *rows = rows_b.held ? rows_b.b.buf : NULL, *cyc = cyc_b.b.buf;
     const uint8_t *writes = wr_b.b.buf;
     int64_t *order = ord_b.b.buf, *steps = st_b.b.buf;
-    const int64_t *units = mode == 0 ? un_b.b.buf : NULL;
+    const int64_t *units = un_b.held ? un_b.b.buf : NULL;
     const int64_t *domain = mode != 2 ? dm_b.b.buf : NULL;
     arr = calloc((size_t)n + 1, sizeof *arr);
     nxt = malloc(((size_t)n + 1) * sizeof *nxt);
@@ -343,10 +352,25 @@ static PyObject *py_frfcfs(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
+    /* the row of access i: given, or its MU's rows of row_domains domains (no array of them:
+     * fresh memory costs more than the arithmetic) */
+    int rd_shift = -1;
+    if ((row_domains & (row_domains - 1)) == 0)
+        for (rd_shift = 0; ((Py_ssize_t)1 << rd_shift) < row_domains; rd_shift++) {
+        }
+#define ROW(i)                                                                                    \
+    (rows ? rows[i]                                                                               \
+          : units[i] * per_mu + (rd_shift >= 0 ? domain[i] >> rd_shift : domain[i] / row_domains))
+    if (mode != 2)
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (domain[i] < 0) {
+                PyErr_SetString(PyExc_ValueError, "frfcfs: a negative domain");
+                goto done;
+            }
     /* nxt[i]: the next access after i to the same row (n if none) */
     for (Py_ssize_t r = 0; r < n_rows; r++) last[r] = n;
     for (Py_ssize_t i = n - 1; i >= 0; i--) {
-        int64_t r = rows[i];
+        int64_t r = ROW(i);
         if (r < 0 || r >= n_rows) {
             PyErr_SetString(PyExc_ValueError, "frfcfs: a row outside 0..n_rows-1");
             goto done;
@@ -354,12 +378,6 @@ static PyObject *py_frfcfs(PyObject *self, PyObject *args) {
         nxt[i] = last[r];
         last[r] = i;
     }
-    if (mode != 2)
-        for (Py_ssize_t i = 0; i < n; i++)
-            if (domain[i] < 0) {
-                PyErr_SetString(PyExc_ValueError, "frfcfs: a negative domain");
-                goto done;
-            }
     if (mode == 0)
         for (Py_ssize_t i = 0; i < n; i++)
             if (units[i] < 0 || units[i] >= n_mus) {
@@ -391,7 +409,7 @@ static PyObject *py_frfcfs(PyObject *self, PyObject *args) {
             pick = first;
         } else if (served >= thr) { /* starved: the oldest request to another row goes first */
             pick = first;
-            while (pick < entered && (picked[pick] || rows[pick] == open_row)) pick++;
+            while (pick < entered && (picked[pick] || ROW(pick) == open_row)) pick++;
             if (pick == entered) pick = hit_next;
         } else if (hit_next < entered) {
             pick = hit_next;
@@ -411,7 +429,8 @@ static PyObject *py_frfcfs(PyObject *self, PyObject *args) {
             arr[j] = a > t ? a : t;
         }
         int64_t c = t;
-        if (rows[pick] == open_row) {
+        const int64_t row = ROW(pick);
+        if (row == open_row) {
             hits++;
             served++;
         } else {
@@ -432,7 +451,7 @@ static PyObject *py_frfcfs(PyObject *self, PyObject *args) {
             int64_t ready = c + act_req + t_sh * prev_steps;
             n_rd = max64(ready, n_rd);
             n_wr = max64(ready, n_wr);
-            open_row = rows[pick];
+            open_row = row;
             c += 1; /* SHIFT */
         }
         hit_next = nxt[pick];
@@ -465,6 +484,7 @@ static PyObject *py_frfcfs(PyObject *self, PyObject *args) {
         done_c = c;
     }
     res = Py_BuildValue("LLL", (long long)hits, (long long)acts, (long long)done_c);
+#undef ROW
 done:
     free(arr);
     free(picked);
@@ -543,9 +563,9 @@ static PyMethodDef methods[] = {
      "cycle)\nWhole trace lines buf[start:end] into the output arrays: (count, kind,\n"
      "last_cycle), or None if the chunk needs the line parser."},
     {"frfcfs", py_frfcfs, METH_VARARGS,
-     "frfcfs(rows, n_rows, writes, cyc, order, steps, shift_mode, units, domain, segment,\n"
-     "n_mus, shift, queue_depth, threshold, timing) -> (hits, activations, done): every\n"
-     "FR-FCFS decision."},
+     "frfcfs(rows, n_rows, per_mu, row_domains, writes, cyc, order, steps, shift_mode, units,\n"
+     "domain, segment, n_mus, shift, queue_depth, threshold, timing)\n"
+     "-> (hits, activations, done): every FR-FCFS decision."},
     {NULL, NULL, 0, NULL},
 };
 

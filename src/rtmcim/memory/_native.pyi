@@ -23,8 +23,10 @@ def parse_chunk(
     /,
 ) -> tuple[int, int, int] | None: ...
 def frfcfs(
-    rows: Buffer,
+    rows: Buffer | None,
     n_rows: int,
+    per_mu: int,
+    row_domains: int,
     writes: Buffer,
     cyc: Buffer,
     order: Buffer,

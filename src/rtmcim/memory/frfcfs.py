@@ -169,7 +169,7 @@ def take_decisions(run: Run, k_from: int, k_to: int, shift: Callable[[int], int]
 
 
 def frfcfs_schedule(
-    row: IntArray,
+    row: IntArray | None,
     is_write: npt.NDArray[np.bool_],
     cycle: IntArray | None,
     shift: StaticShift | Callable[[int], int],
@@ -179,28 +179,44 @@ def frfcfs_schedule(
 ) -> Schedule:
     """Issue order and timing of FR-FCFS.
 
-    ``row[i]`` is access i's row id; ``cycle`` its arrival cycle (None: all at cycle 0);
+    ``row[i]`` is access i's row id (None: static ports, each MU's domains in rows of
+    ``policy.row_domains``); ``cycle`` its arrival cycle (None: all at cycle 0);
     ``shift`` gives its shift steps: static ports are counted here, any other policy by a
     callable ``shift(i) -> steps`` called in issue order (so it may keep state). ``native``:
     take the decisions in C (False: in the Python reference :func:`take_decisions`; the
     result is the same).
     """
-    n = int(row.size)
+    n = int(is_write.size)
     cyc = np.zeros(n, dtype=np.int64) if cycle is None else np.asarray(cycle, dtype=np.int64)
     if native and _native is not None:
         return _native_schedule(row, is_write, cyc, shift, policy)
+    if row is None:
+        assert isinstance(shift, StaticShift), "rows are implied by static ports only"
+        row = static_rows(shift, policy.row_domains)
     return _reference_schedule(row, next_in_row(row), is_write, cyc, shift, policy)
 
 
+def rows_per_mu(domains: int, row_domains: int) -> int:
+    """Rows of an MU: its domains, ``row_domains`` to a row (the last one may be short)."""
+    return -(-domains // row_domains)
+
+
+def static_rows(shift: StaticShift, row_domains: int) -> IntArray:
+    """Each access's row: its MU's ``domain // row_domains``-th (the C loop computes the same
+    on the fly)."""
+    per_mu = rows_per_mu(shift.domains, row_domains)
+    return np.asarray(shift.unit, dtype=np.int64) * per_mu + shift.domain // row_domains
+
+
 def _native_schedule(
-    row: IntArray,
+    row: IntArray | None,
     is_write: npt.NDArray[np.bool_],
     cyc: IntArray,
     shift: StaticShift | Callable[[int], int],
     policy: FrFcfs,
 ) -> Schedule:
     assert _native is not None
-    n, tm = int(row.size), policy.timing
+    n, tm = int(is_write.size), policy.timing
     order = np.empty(n, dtype=np.int64)
     steps = np.empty(n, dtype=np.int64)
     empty = np.zeros(0, dtype=np.int64)
@@ -212,15 +228,24 @@ def _native_schedule(
         seg = shift.domains // shift.ports
     else:
         call = shift
-    row = np.ascontiguousarray(row, dtype=np.int64)
-    hi = int(row.max()) if n else 0
-    if n and (int(row.min()) < 0 or hi >= max(n, 1 << 20)):  # ids for a table of rows
-        row = np.unique(row, return_inverse=True)[1].astype(np.int64).ravel()
-        hi = int(row.max())
+    per_mu, n_rows = 1, 0
+    if row is None:  # rows of the MUs, computed in C
+        assert isinstance(shift, StaticShift), "rows are implied by static ports only"
+        per_mu = rows_per_mu(shift.domains, policy.row_domains)
+        n_rows = shift.mus * per_mu
+    else:
+        row = np.ascontiguousarray(row, dtype=np.int64)
+        hi = int(row.max()) if n else 0
+        if n and (int(row.min()) < 0 or hi >= max(n, 1 << 20)):  # ids for a table of rows
+            row = np.unique(row, return_inverse=True)[1].astype(np.int64).ravel()
+            hi = int(row.max())
+        n_rows = hi + 1
     timing = tuple(int(getattr(tm, name)) for name in _TIMING_ORDER)
     hits, acts, done = _native.frfcfs(
         row,
-        hi + 1,
+        n_rows,
+        per_mu,
+        policy.row_domains,
         np.ascontiguousarray(is_write, dtype=np.bool_),
         cyc,
         order,

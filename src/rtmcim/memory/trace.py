@@ -40,7 +40,7 @@ from rtmcim.memory.address_map import (
 )
 from rtmcim.memory.controller import ControllerKind, FrFcfs, Schedule, StaticShift
 from rtmcim.memory.costs import access_tallies, leakage_mw
-from rtmcim.memory.frfcfs import frfcfs_schedule
+from rtmcim.memory.frfcfs import frfcfs_schedule, rows_per_mu
 from rtmcim.memory.organization import Memory, Organization
 from rtmcim.memory.trace_parse import (
     ALLOWED_LINE,
@@ -148,9 +148,12 @@ def schedule(
     if controller != "frfcfs":
         raise TraceError("unknown controller", value=controller, allowed="fcfs, frfcfs")
     policy = policy or FrFcfs()
-    per_mu = -(-org.mu.domains // policy.row_domains)
-    row = loc.mu_global * per_mu + loc.domain // policy.row_domains
-    return frfcfs_schedule(row, acc.is_write, acc.cycle, _shifter(org, loc), policy)
+    shift = _shifter(org, loc)
+    row = None  # static ports: the controller finds each MU's rows itself
+    if not isinstance(shift, StaticShift):
+        per_mu = rows_per_mu(org.mu.domains, policy.row_domains)
+        row = loc.mu_global * per_mu + loc.domain // policy.row_domains
+    return frfcfs_schedule(row, acc.is_write, acc.cycle, shift, policy)
 
 
 def run_trace(
