@@ -1,4 +1,4 @@
-/* rtmcim.memory._native: the two inner loops of a trace replay, in C.
+/* rtmcim.memory._native: the inner loops of a trace replay, in C.
  *
  * parse_chunk   reads a chunk of ordinary trace lines (the fast path of
  *               rtmcim.memory.trace_parse); anything it does not vouch for sends
@@ -7,9 +7,12 @@
  * frfcfs        takes every FR-FCFS decision (rtmcim.memory.frfcfs): the same
  *               rules, in the same order, as the Python reference
  *               take_decisions, which the tests compare it against.
+ * static_steps  counts the shifts of static ports with lazy update in order
+ *               (rtmcim.memory.track; the reference is Track).
  *
- * Arrays come in through the buffer protocol (numpy arrays, bytearrays), so
- * the build needs Python's headers only. Compiled at `pip install` (pyproject).
+ * Arrays come in through the buffer protocol (numpy arrays, bytearrays, memory
+ * maps), so the build needs Python's headers only. Compiled at `pip install`
+ * (setup.py).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
