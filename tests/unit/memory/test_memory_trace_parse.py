@@ -291,3 +291,27 @@ def test_file_lines_of_runs_and_of_the_line_parser(monkeypatch: pytest.MonkeyPat
     assert list(acc.line_numbers()) == expected  # type: ignore[arg-type]
     assert [acc.where(i) for i in range(12)] == [f"t.nvt:{n}" for n in expected]
     assert len(acc.line_runs) > 2
+
+
+def test_a_bad_line_in_a_mapped_file_stops_the_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # read_trace maps the file: the windows after the one holding the bad line are never read
+    monkeypatch.setattr(trace_parse, "CHUNK_BYTES", 4096)
+    good = nv([(4 * i, "R", hex(64 * i)) for i in range(20)], "NVMV0")
+    rest = nv([(1000 + i, "R", "0x40") for i in range(20_000)])
+    path = tmp_path / "big.nvt"
+    path.write_text(good + "500 X 0x40 " + D + " 0\n" + rest)
+    windows = 0
+    mapped = trace_parse._mapped_windows
+
+    def counting(m: Any) -> Any:
+        nonlocal windows
+        for w in mapped(m):
+            windows += 1
+            yield w
+
+    monkeypatch.setattr(trace_parse, "_mapped_windows", counting)
+    with pytest.raises(TraceError, match=r"big.nvt:22: unknown operation 'X'"):
+        read_trace(path, "rtsim")
+    assert 1 <= windows <= 2 < path.stat().st_size // 4096
