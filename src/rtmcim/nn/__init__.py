@@ -36,6 +36,9 @@ _LAZY = {
     "cache_root": "rtmcim.nn.train",
     "QNet": "rtmcim.nn.quant",
     "export_intgraph": "rtmcim.nn.quant",
+    "from_torch": "rtmcim.nn.torch_import",
+    "import_onnx": "rtmcim.nn.onnx_import",
+    "ImportedModel": "rtmcim.nn.onnx_import",
 }
 
 
@@ -52,6 +55,7 @@ __all__ = [
     "Dataset",
     "DatasetInfo",
     "FlattenLayer",
+    "ImportedModel",
     "IntGraph",
     "LinearLayer",
     "NetSpec",
@@ -66,6 +70,8 @@ __all__ = [
     "check_bits",
     "check_shapes",
     "export_intgraph",
+    "from_torch",
+    "import_onnx",
     "load_dataset",
     "load_intgraph",
     "load_spec",

@@ -42,9 +42,10 @@ from pydantic import Field
 import rtmcim
 from rtmcim import atomic
 from rtmcim.config import Frozen, validate
-from rtmcim.errors import DataError
+from rtmcim.errors import ConfigError, DataError
 from rtmcim.nn.data import Dataset, describe, load_dataset
 from rtmcim.nn.intgraph import IntGraph, load_intgraph, save_intgraph
+from rtmcim.nn.onnx_import import ImportedModel
 from rtmcim.nn.quant import QNet, export_intgraph
 from rtmcim.nn.reference import run_reference
 from rtmcim.nn.spec import NetSpec, check_bits, check_shapes, content_hash, parse_spec
@@ -237,7 +238,7 @@ def _split(
 
 
 def train_model(
-    model: str | Path | dict[str, Any] | NetSpec,
+    model: str | Path | dict[str, Any] | NetSpec | ImportedModel,
     dataset: str | Dataset = "fashion-mnist",
     wbits: int = 8,
     abits: int = 8,
@@ -252,18 +253,29 @@ def train_model(
 ) -> TrainedModel:
     """Train (or fetch from the cache) a QAT model and export its integer graph.
 
-    ``model`` is a zoo name, a spec file, plain spec data or a NetSpec;
+    ``model`` is a zoo name, a spec file, plain spec data, a NetSpec, an ``.onnx`` file or
+    an :class:`~rtmcim.nn.onnx_import.ImportedModel` (:func:`~rtmcim.nn.from_torch`), whose
+    float weights are the starting point of the float epochs (fine-tuning) and of QAT;
     ``dataset`` a data set name, an .npz path or a loaded :class:`Dataset`;
     ``hyper`` are further :class:`TrainConfig` fields (``qat_epochs``,
     ``batch_size``, ``lr``, ``early_stop``, ...). Raises ConfigError / DataError
     on bad input, before any training.
     """
-    spec = resolve_spec(model)
+    imported = imported_model(model)
+    spec = imported.spec if imported is not None else resolve_spec(model)  # type: ignore[arg-type]
     wbits, abits = check_bits(wbits, abits)
     cfg = validate(TrainConfig, {"epochs": epochs, "seed": seed, **hyper})
     ds = dataset if isinstance(dataset, Dataset) else load_dataset(dataset, data_dir)
+    if imported is not None and imported.in_shape != ds.info.shape:
+        raise ConfigError(
+            f"the model takes {list(imported.in_shape)} images, the data set has "
+            f"{list(ds.info.shape)}",
+            key="dataset",
+            value=ds.info.name,
+        )
     check_shapes(spec, ds.info.shape, ds.info.classes)
-    float_key, key = _cache_keys(spec, ds, wbits, abits, cfg)
+    init = imported.sha256 if imported is not None else None
+    float_key, key = _cache_keys(spec, ds, wbits, abits, cfg, init)
     root = cache_root(cache_dir) / "models"
     folder = root / key
     if use_cache and (cached := _from_cache(folder)) is not None:
@@ -271,6 +283,8 @@ def train_model(
     history: list[dict[str, Any]] = []
     with deterministic(cfg.seed, cfg.threads):
         net = QNet(spec, ds.info.shape, ds.info.classes, wbits, abits, cfg.act_scale)
+        if imported is not None:
+            imported.load_into(net)
         x, y, val = _split(ds, cfg)
         ffolder = root / f"float-{float_key}" if use_cache else None
         float_acc = _float_stage(net, ds, (x, y, val), cfg, ffolder, progress, history)
@@ -286,15 +300,29 @@ def train_model(
     return dataclasses.replace(tm, folder=folder)
 
 
+def imported_model(model: object) -> ImportedModel | None:
+    """``model`` as an imported model if it is one or an ``.onnx`` path, else None."""
+    if isinstance(model, ImportedModel):
+        return model
+    if isinstance(model, str | Path) and str(model).lower().endswith(".onnx"):
+        from rtmcim.nn.onnx_import import import_onnx
+
+        return import_onnx(model)
+    return None
+
+
 def _cache_keys(
-    spec: NetSpec, ds: Dataset, wbits: int, abits: int, cfg: TrainConfig
+    spec: NetSpec, ds: Dataset, wbits: int, abits: int, cfg: TrainConfig, init: str | None = None
 ) -> tuple[str, str]:
-    """The content hashes of the float stage and of the whole training (the cache keys)."""
-    base = {
+    """The content hashes of the float stage and of the whole training (the cache keys);
+    ``init``, the hash of imported starting weights, is part of them when given."""
+    base: dict[str, Any] = {
         "spec": spec.canonical(),
         "data": {"name": ds.info.name, "sha256": ds.fingerprint()},
         "version": rtmcim.__version__,
     }
+    if init is not None:
+        base["init"] = init
     float_key = content_hash({**base, "stage": "float", "hyper": cfg.float_part()})
     hyper = cfg.model_dump(mode="json")
     key = content_hash({**base, "stage": "qat", "wbits": wbits, "abits": abits, "hyper": hyper})
