@@ -8,19 +8,53 @@ bad value and what is allowed; for an unknown key, the keys that are allowed.
 
 from __future__ import annotations
 
+import types
+import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from rtmcim import yamlio
 from rtmcim.errors import ConfigError, unknown
 
 
 class Frozen(BaseModel):
-    """Base of every configuration model: frozen, strict about keys."""
+    """Base of every configuration model: frozen, strict about keys, numbers finite (no
+    ``.inf``/``.nan``) and a boolean never taken for a number (``banks: true`` is not 1)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_default=True, allow_inf_nan=False
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_for_a_number(cls, v: Any, info: ValidationInfo) -> Any:
+        if info.field_name is None:
+            return v
+        field = cls.model_fields.get(info.field_name)
+        if field is None or _takes_bool(field.annotation):
+            return v
+        items = v if isinstance(v, list | tuple) else (v,)
+        if any(isinstance(x, bool) for x in items):
+            raise ValueError("a boolean (true/false) is not a valid value here")
+        return v
+
+
+def _takes_bool(annotation: Any) -> bool:
+    """Whether a field's type admits a boolean (bool or Any anywhere in it)."""
+    if annotation is bool or annotation is Any:
+        return True
+    if annotation is None or isinstance(annotation, type):
+        return False
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return any(isinstance(a, bool) for a in typing.get_args(annotation))
+    if origin is typing.Annotated:
+        return _takes_bool(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType) or origin is not None:
+        return any(_takes_bool(a) for a in typing.get_args(annotation) if a is not Ellipsis)
+    return False
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -38,25 +72,59 @@ def _user_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     )
 
 
+def _submodel(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds: itself, or the model inside ``X | None``, ``tuple[X, ...]``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _submodel(arg)
+        if found is not None:
+            return found
+    return None
+
+
 def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """Field names of the sub-model at ``loc`` (the parent of the bad key)."""
+    """Field names of the sub-model at ``loc`` (the parent of the bad key); list indices in
+    ``loc`` (``conv.0.kernal``) step into the list's item model."""
     cur: Any = model
     for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
         fields = getattr(cur, "model_fields", None)
         if fields is None or part not in fields:
             return []
-        ann = fields[part].annotation
-        cur = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+        cur = _submodel(fields[part].annotation)
         if cur is None:
             return []
     fields = getattr(cur, "model_fields", None)
     return sorted(fields) if fields else []
 
 
+def _shown(value: Any) -> Any:
+    """A value for a one-line message: a list or mapping shortened to 60 characters."""
+    if isinstance(value, dict | list | tuple):
+        text = repr(value)
+        return _Shown(text if len(text) <= 60 else text[:57] + "...")
+    return value
+
+
+class _Shown(str):
+    """Text shown as it is in a message (not quoted)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 def validate(model: type[M], data: Any, source: str | None = None) -> M:
     """Build ``model`` from ``data`` or raise one ConfigError for the first problem."""
     if data is None:
         data = {}
+    if not isinstance(data, dict) and not isinstance(data, BaseModel):
+        raise ConfigError(
+            f"the file holds a {_kind(data)}, not a mapping of keys",
+            source=source,
+            allowed=f"a mapping with keys {', '.join(sorted(model.model_fields))}",
+        )
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -77,9 +145,14 @@ def validate(model: type[M], data: Any, source: str | None = None) -> M:
         allowed_txt = None
         if "expected" in ctx:
             allowed_txt = str(ctx["expected"])
-        if isinstance(value, dict | list):
-            value = None
+        value = _shown(value)
         raise ConfigError(msg, key=key, value=value, source=source, allowed=allowed_txt) from None
+
+
+def _kind(data: Any) -> str:
+    return {list: "list", str: "text", int: "number", float: "number", bool: "boolean"}.get(
+        type(data), type(data).__name__
+    )
 
 
 def load_model(model: type[M], path: str | Path) -> M:
@@ -109,6 +182,7 @@ def parse_overrides(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
         if "=" not in item:
             raise ConfigError(
                 "override must look like KEY=VALUE",
+                key="--set",
                 value=item,
                 allowed="e.g. rtm.read_latency_ns=2.0",
             )

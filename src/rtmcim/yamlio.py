@@ -54,15 +54,40 @@ def loads(text: str, source: str = "<string>") -> Any:
         raise ConfigError(f"not valid YAML: {problem}", source=where) from exc
 
 
-def read_text(path: str | Path, what: str = "file", error: type[RtmcimError] = ConfigError) -> str:
-    """The text of ``path``; a missing or unreadable file is one ``error`` naming it."""
+MAX_TEXT_BYTES = 16 * 2**20
+"""Largest configuration text read (the shipped configs are a few KiB): a bigger file is refused
+before it is read, so a wrong path to a huge file costs no memory."""
+
+
+def read_text(
+    path: str | Path,
+    what: str = "file",
+    error: type[RtmcimError] = ConfigError,
+    max_bytes: int = MAX_TEXT_BYTES,
+) -> str:
+    """The text of ``path``; a missing, unreadable, oversized or non-UTF-8 file is one ``error``
+    naming it."""
     p = Path(path)
     try:
-        return p.read_text(encoding="utf-8")
+        size = p.stat().st_size
+        if size > max_bytes:
+            raise error(
+                f"{what} is too large ({size:,} bytes)",
+                source=str(p),
+                allowed=f"at most {max_bytes:,} bytes",
+            )
+        with p.open("rb") as fh:
+            raw = fh.read(max_bytes + 1)
+        if len(raw) > max_bytes:  # grew while being read, or a device file
+            raise error(f"{what} is too large", source=str(p), allowed=f"<= {max_bytes:,} bytes")
+        return raw.decode("utf-8")
     except FileNotFoundError:
         raise error(f"{what} not found", source=str(p)) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise error(f"cannot read {what} ({type(exc).__name__})", source=str(p)) from exc
+    except UnicodeDecodeError:
+        raise error(f"{what} is not UTF-8 text", source=str(p)) from None
+    except OSError as exc:  # a folder, no permission, a symlink loop, an I/O error
+        why = exc.strerror or type(exc).__name__
+        raise error(f"cannot read {what} ({why})", source=str(p)) from None
 
 
 def load(path: str | Path) -> Any:

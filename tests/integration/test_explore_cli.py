@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from rtmcim import outdir
 from rtmcim.cli.main import main
 
 SPACE = """
@@ -206,8 +207,7 @@ def test_bad_input_is_one_line_and_exit_2(
     space = write_space(tmp_path)
     if space_text is not None:
         space.write_text(space_text)
-    out = tmp_path / "out"
-    out.mkdir()
+    out = outdir.claim(tmp_path / "out", "study")  # a folder rtmcim may write: other checks
     (out / "keep.txt").write_text("already here")
     code = main(["explore", str(space), "--out", str(out), "--no-progress", *args])
     err = capsys.readouterr().err.strip()
@@ -250,8 +250,7 @@ def test_a_folder_of_another_study_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     space = write_space(tmp_path)
-    out = tmp_path / "out"
-    out.mkdir()
+    out = outdir.claim(tmp_path / "out", "study")
     (out / "study.json").write_text('{"study_name": "rtmcim-other-0123456789ab-s0"}')
     code = main(["explore", str(space), "--out", str(out), "--no-progress"])
     err = capsys.readouterr().err.strip()

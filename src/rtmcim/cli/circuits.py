@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from rtmcim.cli import values
 from rtmcim.cli.output import add_format_option, console, table, to_csv, to_json
 from rtmcim.errors import ConfigError
 from rtmcim.tech import DEFAULT_PRESET
@@ -47,7 +48,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--k",
-        type=int,
+        type=values.integer(1, 2**20),
         default=9,
         help="terms per dot product, sizing the MAC accumulator (default: 9, one 3x3 kernel)",
     )

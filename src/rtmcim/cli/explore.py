@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rtmcim.cli import values
 from rtmcim.cli.output import console, progress_bar, table
 
 
@@ -51,7 +52,12 @@ def add_parser(sub: Any) -> None:
             "or thorough (the default space, every front model trained to convergence)"
         ),
     )
-    p.add_argument("--budget", type=int, default=None, help="model trials (default: the space's)")
+    p.add_argument(
+        "--budget",
+        type=values.integer(1, 100000),
+        default=None,
+        help="model trials (default: the space's)",
+    )
     p.add_argument("--out", default=None, help="results folder (default: results/<space name>)")
     p.add_argument(
         "--storage",
@@ -62,14 +68,14 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--scheduler", default=None, help="Dask scheduler address, tcp://HOST:8786")
     p.add_argument(
         "--jobs",
-        type=int,
+        type=values.integer(1, 256),
         default=1,
         help="models evaluated at once (local: worker processes; 1 = in this process)",
     )
-    p.add_argument("--seed", type=int, default=0, help="optimizer and training seed")
+    p.add_argument("--seed", type=values.seed, default=0, help="optimizer and training seed")
     p.add_argument(
         "--threads",
-        type=int,
+        type=values.integer(0, 256),
         default=0,
         help="torch threads per training (default: CPU cores // --jobs; part of the model cache key)",
     )
@@ -115,14 +121,14 @@ def _executor(args: argparse.Namespace, train_cb: Any, sweep_cb: Any) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rtmcim.explore.study import run_study
+    from rtmcim.explore.study import check_inputs, run_study, study_name
+    from rtmcim.nn.data import check_dataset
 
+    # every input is checked before anything is printed or written
     space = _space(args)
     out = Path(args.out) if args.out else Path("results") / space.config.name
-    if args.budget is not None and args.budget < 1:
-        from rtmcim.errors import ConfigError
-
-        raise ConfigError("must be at least 1", key="--budget", value=args.budget)
+    check_dataset(space.config.dataset, args.data_dir)
+    check_inputs(out, study_name(space, args.seed), args.storage)
     bar, train_cb, sweep_cb, progress = _progress(args, args.budget or space.config.budget, out)
     executor = _executor(args, train_cb, sweep_cb)
     try:

@@ -7,7 +7,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rtmcim.cli.models import add_model_options, limited_test_set, resolve_model
+from rtmcim import outdir
+from rtmcim.cli import values
+from rtmcim.cli.models import (
+    add_model_options,
+    limited_test_set,
+    min_weight_bits,
+    resolve_model,
+)
 from rtmcim.cli.output import add_format_option, console, progress_bar, table, to_csv, to_json
 
 SHOWN = (
@@ -54,32 +61,48 @@ def add_parser(sub: Any) -> None:
         default="1e-6..1e-1",
         help="LO..HI (log-spaced, one point per decade unless --points) or a list a,b,c",
     )
-    s.add_argument("--points", type=int, default=None, help="rates in LO..HI (default: per decade)")
+    s.add_argument(
+        "--points",
+        type=values.integer(1, 1000),
+        default=None,
+        help="rates in LO..HI (default: per decade)",
+    )
     s.add_argument(
         "--mitigation",
         default="position_check",
         help="mitigation to compare against none (default position_check; see 'simulate --help')",
     )
-    s.add_argument("--limit", type=int, default=300, help="test images (default 300; 0 = all)")
-    s.add_argument("--fault-seed", type=int, default=0, help="seed of the fault draws (default 0)")
-    s.add_argument("--jobs", type=int, default=1, help="runs in parallel processes (default 1)")
+    s.add_argument(
+        "--limit",
+        type=values.integer(0, 10**7),
+        default=300,
+        help="test images (default 300; 0 = all)",
+    )
+    s.add_argument(
+        "--fault-seed", type=values.seed, default=0, help="seed of the fault draws (default 0)"
+    )
+    s.add_argument(
+        "--jobs",
+        type=values.integer(1, 256),
+        default=1,
+        help="runs in parallel processes (default 1)",
+    )
     s.add_argument("--out", default="results/faults", help="output folder (default results/faults)")
     add_format_option(s)
     s.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from rtmcim.errors import ConfigError
     from rtmcim.explore.fault_sweep import parse_rates, run_fault_sweep, sweep_settings
     from rtmcim.mapping import load_arch
     from rtmcim.report.fault_sweep import write_fault_sweep
 
-    if args.limit < 0:
-        raise ConfigError("must be >= 0", key="--limit", value=args.limit, allowed="0 (all) or > 0")
+    outdir.check(args.out, "sweep")
     _, mitigation = sweep_settings(args.kind, args.mitigation, args.jobs)  # before any training
     rates = parse_rates(args.rates, args.points)
     arch = load_arch(args.arch)
     tm = resolve_model(args)
+    mitigation.check_weight_bits(min_weight_bits(tm.graph))
     xq, y = limited_test_set(args, tm)
     bar = progress_bar(not args.no_progress)
     with bar:

@@ -7,6 +7,7 @@ import sys
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from rtmcim.cli import values
 from rtmcim.cli.output import add_format_option, console, table, to_csv, to_json
 from rtmcim.errors import ConfigError
 
@@ -14,19 +15,7 @@ if TYPE_CHECKING:
     from rtmcim.memory import TraceResult
 
 
-def _count(lo: int) -> Any:
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-        if v < lo:
-            raise argparse.ArgumentTypeError(f"{v} is below {lo}")
-        return v
-
-    return parse
-
-
+MAX_CAPACITY_BYTES = 2**40  # 1 TiB: far above any on-chip memory this tool models
 _UNITS = {"b": 1, "kb": 1024, "kib": 1024, "mb": 2**20, "mib": 2**20, "gb": 2**30, "gib": 2**30}
 
 
@@ -39,9 +28,14 @@ def _size(text: str) -> int:
         value = float(num)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 4MiB, 256KiB)") from None
-    if unit not in _UNITS or value <= 0 or value * _UNITS[unit] != int(value * _UNITS[unit]):
+    if (
+        unit not in _UNITS
+        or not 0 < value * _UNITS[unit] <= MAX_CAPACITY_BYTES
+        or value * _UNITS[unit] != int(value * _UNITS[unit])
+    ):
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a whole positive number of bytes (units: B, KiB, MiB, GiB)"
+            f"{text!r} is not a whole positive number of bytes up to 1 TiB "
+            "(units: B, KiB, MiB, GiB)"
         )
     return int(value * _UNITS[unit])
 
@@ -88,7 +82,7 @@ def add_parser(sub: Any) -> None:
     )
     opt.add_argument(
         "--word-bits",
-        type=_count(1),
+        type=values.integer(1, 4096),
         metavar="N",
         help="bits per access (default: CONFIG's tracks per MU; 32 without CONFIG, 64 for SRAM)",
     )
@@ -102,7 +96,11 @@ def add_parser(sub: Any) -> None:
         "--tech", metavar="PRESET", help="preset name or file (default: CONFIG's, or rtm-32nm)"
     )
     opt.add_argument(
-        "--top", type=_count(1), default=5, metavar="N", help="designs to list (default: 5)"
+        "--top",
+        type=values.integer(1, 1000),
+        default=5,
+        metavar="N",
+        help="designs to list (default: 5)",
     )
     p.add_argument("--trace", metavar="FILE", help="access trace to replay")
     p.add_argument(
@@ -128,14 +126,14 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--queue-depth",
-        type=_count(1),
+        type=values.integer(1, 4096),
         default=32,
         metavar="N",
         help="frfcfs: requests the controller's queue holds (default 32, RTSim)",
     )
     p.add_argument(
         "--starvation-threshold",
-        type=_count(0),
+        type=values.integer(0, 2**20),
         default=4,
         metavar="N",
         help="frfcfs: row hits served before an older request to another row goes first "
@@ -143,7 +141,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--row-domains",
-        type=_count(1),
+        type=values.integer(1, 512),
         default=32,
         metavar="N",
         help="frfcfs: domains of an MU that form one row (NVMain RBSize; default 32, RTSim)",

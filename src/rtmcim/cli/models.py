@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rtmcim.cli import values
 from rtmcim.cli.output import progress_bar
 
 if TYPE_CHECKING:
@@ -32,10 +33,25 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--dataset", default="fashion-mnist", help="data set to train on (default fashion-mnist)"
     )
-    p.add_argument("--wbits", type=int, default=8, help="weight bits when training (default 8)")
-    p.add_argument("--abits", type=int, default=8, help="activation bits when training (default 8)")
-    p.add_argument("--epochs", type=int, default=3, help="float epochs when training (default 3)")
-    p.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
+    p.add_argument(
+        "--wbits",
+        type=values.integer(2, 8),
+        default=8,
+        help="weight bits when training (default 8)",
+    )
+    p.add_argument(
+        "--abits",
+        type=values.integer(2, 8),
+        default=8,
+        help="activation bits when training (default 8)",
+    )
+    p.add_argument(
+        "--epochs",
+        type=values.integer(0, 1000),
+        default=3,
+        help="float epochs when training (default 3)",
+    )
+    p.add_argument("--seed", type=values.seed, default=0, help="training seed (default 0)")
     p.add_argument(
         "--data-dir", default=None, help="data folder (default $RTMCIM_DATA or /usr/share/datasets)"
     )
@@ -96,6 +112,11 @@ def train(args: argparse.Namespace, **hyper: Any) -> TrainedModel:
             progress=callback,
             **settings,
         )
+
+
+def min_weight_bits(graph: Any) -> int:
+    """The narrowest weight width of a graph's layers (8 for a graph without weights)."""
+    return min((int(w) for lay in graph.layers if (w := getattr(lay, "wbits", None))), default=8)
 
 
 def limited_test_set(args: argparse.Namespace, tm: TrainedModel) -> tuple[Any, Any]:

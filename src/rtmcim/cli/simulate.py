@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from rtmcim.cli import values
 from rtmcim.cli.models import add_model_options, limited_test_set, resolve_model
 from rtmcim.cli.output import add_format_option, console, progress_bar, table, to_csv, to_json
 
@@ -25,7 +26,10 @@ def add_parser(sub: Any) -> None:
     )
     add_model_options(p)
     p.add_argument(
-        "--limit", type=int, default=1000, help="test images to run (default 1000; 0 = all)"
+        "--limit",
+        type=values.integer(0, 10**7),
+        default=1000,
+        help="test images to run (default 1000; 0 = all)",
     )
     p.add_argument(
         "--faults",
@@ -42,10 +46,12 @@ def add_parser(sub: Any) -> None:
         help="none, position_check[:N] (marker check every N accesses), tmr_msb[:B] (triple the "
         "B top weight bits), or any registered mitigation; several joined by '+', each once",
     )
-    p.add_argument("--fault-seed", type=int, default=0, help="seed of the fault draws (default 0)")
+    p.add_argument(
+        "--fault-seed", type=values.seed, default=0, help="seed of the fault draws (default 0)"
+    )
     p.add_argument(
         "--jobs",
-        type=int,
+        type=values.integer(1, 256),
         default=1,
         help="processes (default 1): a fault-free run splits the images between them, a faulty "
         "run its image batches; the result does not depend on it",
@@ -55,6 +61,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rtmcim.cli.models import min_weight_bits
     from rtmcim.engine.faults import FaultConfig, Mitigation
     from rtmcim.engine.run import dot_products_per_image
     from rtmcim.engine.simulation import simulate
@@ -71,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     mitigation = Mitigation.parse(args.mitigation)
     arch = load_arch(args.arch)
     tm = resolve_model(args)
+    mitigation.check_weight_bits(min_weight_bits(tm.graph))
     xq, y = limited_test_set(args, tm)
     bar = progress_bar(not args.no_progress)
     with bar:

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rtmcim import outdir
+from rtmcim.cli import values
 from rtmcim.cli.output import add_format_option, console, table, to_csv, to_json
 
 
@@ -30,23 +32,45 @@ def add_parser(sub: Any) -> None:
         default="fashion-mnist",
         help="fashion-mnist (default), mnist, cifar10, digits, or an .npz file",
     )
-    p.add_argument("--wbits", type=int, default=8, help="weight bits, 2..8 (default 8)")
-    p.add_argument("--abits", type=int, default=8, help="activation bits, 2..8 (default 8)")
-    p.add_argument("--epochs", type=int, default=8, help="float pre-training epochs (default 8)")
     p.add_argument(
-        "--qat-epochs", type=int, default=None, help="QAT fine-tuning epochs (default: --epochs)"
+        "--wbits", type=values.integer(2, 8), default=8, help="weight bits, 2..8 (default 8)"
     )
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=2e-3, help="float learning rate (Adam)")
-    p.add_argument("--qat-lr", type=float, default=5e-4, help="QAT learning rate (Adam)")
+    p.add_argument(
+        "--abits", type=values.integer(2, 8), default=8, help="activation bits, 2..8 (default 8)"
+    )
+    p.add_argument(
+        "--epochs",
+        type=values.integer(0, 1000),
+        default=8,
+        help="float pre-training epochs (default 8)",
+    )
+    p.add_argument(
+        "--qat-epochs",
+        type=values.integer(0, 1000),
+        default=None,
+        help="QAT fine-tuning epochs (default: --epochs)",
+    )
+    p.add_argument("--batch-size", type=values.integer(1, 65536), default=128)
+    p.add_argument(
+        "--lr",
+        type=values.number(0, 1, lo_open=True),
+        default=2e-3,
+        help="float learning rate (Adam)",
+    )
+    p.add_argument(
+        "--qat-lr",
+        type=values.number(0, 1, lo_open=True),
+        default=5e-4,
+        help="QAT learning rate (Adam)",
+    )
     p.add_argument(
         "--early-stop",
-        type=int,
+        type=values.integer(1, 1000),
         default=None,
         metavar="PATIENCE",
         help="stop a phase after PATIENCE epochs without validation gain (holds out 10%% of train)",
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=values.seed, default=0)
     p.add_argument(
         "--data-dir", default=None, help="data folder (default $RTMCIM_DATA or /usr/share/datasets)"
     )
@@ -69,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
     from rtmcim.cli.models import train
     from rtmcim.nn.train import save_trained
 
+    if args.out:
+        outdir.check(args.out, "model")  # before any training
     hyper: dict[str, Any] = {
         "batch_size": args.batch_size,
         "lr": args.lr,

@@ -10,6 +10,9 @@ batch size (``slots``), never on which executor ran the work or how fast.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import gc
+import re
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
@@ -97,6 +100,31 @@ class ProcessExecutor:
         return f"local ({self._jobs} processes)"
 
 
+_ADDRESS = re.compile(r"^[a-z][a-z0-9+]*://[^\s/]+$")
+
+
+def check_scheduler_address(address: str) -> None:
+    """Refuse, before connecting, an address that is not ``PROTOCOL://HOST[:PORT]``."""
+    if not _ADDRESS.match(address):
+        raise ConfigError(
+            "not a Dask scheduler address",
+            key="--scheduler",
+            value=address,
+            allowed="PROTOCOL://HOST[:PORT], e.g. tcp://10.0.0.1:8786",
+        )
+
+
+def _collect_quietly() -> None:
+    """Collect garbage with Python's 'Exception ignored in ...' report switched off: a Dask
+    client whose constructor failed raises again in its finalizer."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda _: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+
+
 class DaskExecutor:
     """Evaluations as tasks on a Dask cluster (``tcp://HOST:8786``) or a given client."""
 
@@ -117,15 +145,20 @@ class DaskExecutor:
                     key="--scheduler",
                     allowed="e.g. tcp://HOST:8786",
                 )
+            check_scheduler_address(scheduler)
+            failure = None
             try:
                 client = Client(scheduler, timeout=f"{timeout_s}s", set_as_default=False)
             except (OSError, TimeoutError, ValueError) as exc:
+                failure = type(exc).__name__
+            if failure is not None:
+                _collect_quietly()  # the half-built client's __del__ would print a traceback
                 raise ConfigError(
-                    f"cannot reach the Dask scheduler ({type(exc).__name__})",
+                    f"cannot reach the Dask scheduler ({failure})",
                     key="--scheduler",
                     value=scheduler,
                     hint="start one with 'dask scheduler' and workers with 'dask worker ADDRESS'",
-                ) from None
+                )
             self._owned = True
         else:
             self._owned = False

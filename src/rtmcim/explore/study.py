@@ -33,12 +33,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rtmcim import atomic
+from rtmcim import atomic, outdir
 from rtmcim.errors import ConfigError, RtmcimError
 from rtmcim.explore.candidate import CandidateResult, CandidateTask
 from rtmcim.explore.executors import Executor
 from rtmcim.explore.objectives import OBJECTIVES, best
 from rtmcim.explore.space import Space, model_grid_size
+from rtmcim.nn.data import check_dataset
 from rtmcim.nn.spec import content_hash
 
 SUMMARY_VERSION = 1
@@ -235,13 +236,14 @@ def run_study(
     t_start = time.perf_counter()
     out = Path(out_dir)
     name = study_name(space, seed)
-    _check_folder(out, name)
-    out.mkdir(parents=True, exist_ok=True)
-    url = storage or default_storage(out)
-    study = open_study(space, url, seed)
     total = budget if budget is not None else space.config.budget
     if total < 1:
         raise ConfigError("must be at least 1", key="--budget", value=total)
+    # every input is checked before the folder is created or a byte written
+    check_dataset(space.config.dataset, data_dir)
+    url = check_inputs(out, name, storage)
+    outdir.claim(out, "study")
+    study = open_study(space, url, seed)
     # the budget counts distinct models: never more than the model half holds
     total = min(total, model_grid_size(space.config.model))
     _write_study_json(out, space, url, name, seed, total)
@@ -416,6 +418,68 @@ def _fault_txt(res: CandidateResult) -> str:
     )
 
 
+def check_inputs(out: Path, name: str, storage: str | None) -> str:
+    """Refuse a results folder rtmcim may not write (:mod:`rtmcim.outdir`) or that holds another
+    study, and a storage that is not usable or holds tables that are not Optuna's; writes
+    nothing. Returns the storage URL."""
+    outdir.check(out, "study")
+    _check_folder(out, name)
+    url = storage or default_storage(out)
+    if storage is not None or out.is_dir():  # the default database's folder is made later
+        check_storage(url)
+    return url
+
+
+_STORAGE_ALLOWED = "an SQLAlchemy URL, e.g. sqlite:///results/study.db or postgresql://HOST/DB"
+
+
+def optuna_tables() -> set[str]:
+    """The tables an Optuna storage holds (and alembic's version table)."""
+    from optuna.storages._rdb import models
+
+    return {*models.BaseModel.metadata.tables, "alembic_version"}
+
+
+def check_storage(url: str) -> None:
+    """Refuse, without creating anything, a storage URL that cannot be opened, or whose database
+    holds tables that are not an Optuna study's (a user's own database is never written into)."""
+    import sqlalchemy
+    import sqlalchemy.exc
+
+    def refuse(msg: str) -> ConfigError:
+        return ConfigError(msg, key="--storage", value=url, allowed=_STORAGE_ALLOWED)
+
+    try:
+        parsed = sqlalchemy.engine.make_url(url)
+    except (sqlalchemy.exc.ArgumentError, ValueError):
+        raise refuse("not an SQLAlchemy URL") from None
+    if parsed.get_backend_name() == "sqlite":
+        db = parsed.database or ""
+        if db in ("", ":memory:"):
+            return
+        path = Path(db)
+        if not path.exists() and not path.is_symlink():
+            if not path.parent.is_dir():
+                raise refuse(f"no folder {path.parent} for the SQLite database")
+            return  # a new file: created when the study opens
+        if not path.is_file():
+            raise refuse("the SQLite database is not a file")
+    try:
+        engine = sqlalchemy.create_engine(url)
+    except (sqlalchemy.exc.SQLAlchemyError, ImportError, ValueError) as exc:
+        raise refuse(f"cannot open the study storage ({type(exc).__name__})") from None
+    try:
+        names = set(sqlalchemy.inspect(engine).get_table_names())
+    except (sqlalchemy.exc.SQLAlchemyError, OSError, ValueError) as exc:
+        raise refuse(f"cannot read the study storage ({type(exc).__name__})") from None
+    finally:
+        engine.dispose()
+    foreign = sorted(names - optuna_tables())
+    if foreign:
+        shown = ", ".join(foreign[:4]) + (", ..." if len(foreign) > 4 else "")
+        raise refuse(f"the database holds tables that are not an Optuna study's ({shown})")
+
+
 def _check_folder(out: Path, name: str) -> None:
     """Refuse a results folder that holds another study: its results would be mixed or lost."""
     sj = out / "study.json"
@@ -423,7 +487,7 @@ def _check_folder(out: Path, name: str) -> None:
         return
     try:
         other = json.loads(sj.read_text(encoding="utf-8")).get("study_name")
-    except (json.JSONDecodeError, AttributeError):
+    except (ValueError, AttributeError, OSError):
         other = None
     if other != name:
         raise ConfigError(

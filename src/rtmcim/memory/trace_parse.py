@@ -301,8 +301,9 @@ def read_trace(path: str | Path, compat: Compat = "rtmcim") -> Accesses:
                 return _parse_windows(_mapped_windows(m), str(p), compat)
     except FileNotFoundError as exc:
         raise TraceError("trace file not found", source=str(p)) from exc
-    except (IsADirectoryError, PermissionError) as exc:
-        raise TraceError(f"cannot read trace ({exc.__class__.__name__})", source=str(p)) from exc
+    except OSError as exc:  # a folder, no permission, a symbolic link loop, an I/O error
+        why = exc.strerror or exc.__class__.__name__
+        raise TraceError(f"cannot read trace ({why})", source=str(p)) from None
 
 
 __all__ = [

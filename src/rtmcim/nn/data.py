@@ -113,6 +113,71 @@ def data_root(data_dir: str | Path | None = None) -> Path:
     return Path(env) if env else DEFAULT_DATA_ROOT
 
 
+MAX_FILE_BYTES = 4 * 2**30
+"""Largest data file read (and largest uncompressed NPZ content): 4 GiB, which a 24 GB machine
+holds several times over as float32 images."""
+
+
+def check_dataset(name: str, data_dir: str | Path | None = None) -> None:
+    """Refuse, cheaply and without reading it, a data set :func:`load_dataset` cannot load: an
+    unknown name, a built-in set that is not installed, a missing or oversized ``.npz``."""
+    if name.endswith(".npz"):
+        _npz_size(Path(name))
+    elif name in ("fashion-mnist", "mnist"):
+        _find_folder(name, data_dir, "train-images-idx3-ubyte")
+    elif name == "cifar10":
+        _find_folder(name, data_dir, "data_batch_1")
+    elif name != "digits":
+        raise unknown(
+            "data set",
+            name,
+            BUILTIN,
+            key="dataset",
+            alternative="a path to an .npz file",
+            error=DataError,
+        )
+
+
+def file_sha256(path: str | Path) -> str:
+    """sha256 of a file's bytes, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while block := fh.read(2**20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _npz_size(path: Path) -> int:
+    """The uncompressed size of an NPZ file's arrays; refuses a missing, unreadable or oversized
+    file (a small compressed file may hold huge arrays) before any array is read."""
+    import zipfile
+
+    try:
+        if not path.is_file():
+            raise DataError(
+                "data file not found" if not path.exists() else "data file is not a file",
+                key="dataset",
+                value=str(path),
+                allowed="an .npz file with arrays x and y",
+            )
+        size = path.stat().st_size
+        with zipfile.ZipFile(path) as z:
+            total = sum(i.file_size for i in z.infolist())
+    except (OSError, zipfile.BadZipFile, ValueError) as exc:
+        raise DataError(
+            f"cannot read NPZ file ({exc.__class__.__name__})",
+            source=str(path),
+            allowed="an .npz with arrays x and y (optionally x_test, y_test)",
+        ) from None
+    if max(size, total) > MAX_FILE_BYTES:
+        raise DataError(
+            f"NPZ arrays too large ({max(size, total):,} bytes)",
+            source=str(path),
+            allowed=f"at most {MAX_FILE_BYTES:,} bytes",
+        )
+    return total
+
+
 def load_dataset(
     name: str, data_dir: str | Path | None = None, *, min_side: int = MIN_SIDE
 ) -> Dataset:
@@ -199,7 +264,15 @@ def _read_idx(name: str, folder: Path, stem: str, ndim: int) -> np.ndarray:
             f"data set '{name}' is missing {stem}[.gz]", source=str(folder), hint=_INSTALL[name]
         )
     try:
-        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)  # read at most the limit, even from a gzip bomb
+        if len(raw) > MAX_FILE_BYTES:
+            raise DataError(
+                f"data set '{name}': file too large",
+                source=str(path),
+                allowed=f"at most {MAX_FILE_BYTES:,} bytes",
+            )
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise DataError(
             f"data set '{name}': cannot read file ({exc.__class__.__name__})",
@@ -264,6 +337,7 @@ def _load_digits() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _load_npz(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    _npz_size(path)
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}

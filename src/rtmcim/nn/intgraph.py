@@ -93,6 +93,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from rtmcim import atomic
 from rtmcim.errors import DataError
 
 FORMAT = "rtmcim-intgraph"
@@ -391,12 +392,10 @@ def save_intgraph(graph: IntGraph, folder: str | Path) -> Path:
         "meta": graph.meta,
         "layers": jl,
     }
-    np.savez(d / "intgraph.npz", **arrays)  # type: ignore[arg-type]
-    path = d / "intgraph.json"
-    path.write_text(
-        json.dumps(doc, indent=1, sort_keys=False, default=str) + "\n", encoding="utf-8"
+    atomic.write_with(d / "intgraph.npz", lambda t: np.savez(t, **arrays))  # type: ignore[arg-type]
+    return atomic.write_text(
+        d / "intgraph.json", json.dumps(doc, indent=1, sort_keys=False, default=str) + "\n"
     )
-    return path
 
 
 def load_intgraph(folder: str | Path) -> IntGraph:

@@ -40,7 +40,7 @@ import torch.nn.functional as F
 from pydantic import Field
 
 import rtmcim
-from rtmcim import atomic
+from rtmcim import atomic, outdir
 from rtmcim.config import Frozen, validate
 from rtmcim.errors import ConfigError, DataError
 from rtmcim.nn.data import Dataset, describe, load_dataset
@@ -415,12 +415,15 @@ def _write_float(d: Path, net: QNet, acc: float, history: list[dict[str, Any]]) 
 
 
 def save_trained(tm: TrainedModel, folder: str | Path) -> Path:
-    """Write a trained model folder (what :func:`load_trained` reads); returns the folder."""
-    d = Path(folder)
-    d.mkdir(parents=True, exist_ok=True)
-    torch.save(tm.net.state_dict(), d / "model.pt")
+    """Write a trained model folder (what :func:`load_trained` reads); returns the folder.
+
+    The folder must be new, empty or one rtmcim wrote for a trained model
+    (:mod:`rtmcim.outdir`); every file is written atomically."""
+    d = outdir.claim(folder, "model")
+    state = tm.net.state_dict()
+    atomic.write_with(d / "model.pt", lambda t: torch.save(state, t))
     save_intgraph(tm.graph, d)
-    (d / "spec.yaml").write_text(tm.spec.to_yaml(), encoding="utf-8")
+    atomic.write_text(d / "spec.yaml", tm.spec.to_yaml())
     meta = {
         "rtmcim_version": rtmcim.__version__,
         "spec": tm.spec.canonical(),
@@ -437,7 +440,7 @@ def save_trained(tm: TrainedModel, folder: str | Path) -> Path:
         "in_shape": list(tm.net.in_shape),
         "classes": tm.net.classes,
     }
-    (d / "meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    atomic.write_text(d / "meta.json", json.dumps(meta, indent=1) + "\n")
     return d
 
 

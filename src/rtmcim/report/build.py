@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 import rtmcim
-from rtmcim import atomic
+from rtmcim import atomic, outdir
+from rtmcim.errors import DataError
 from rtmcim.explore import (
     CROSSOVER_ASSUMPTIONS,
     DEFAULT_CAPACITIES_KIB,
@@ -107,9 +108,14 @@ def _heatmap_grid(
 
 
 def build_report(folder: str | Path) -> Report:
-    """(Re)build every report file of a results folder from what the study stored."""
+    """(Re)build every report file of a results folder from what the study stored.
+
+    The folder must be an rtmcim study's (:mod:`rtmcim.outdir`); a ``summary.json`` that is not
+    one rtmcim wrote is refused, not overwritten."""
     res = load_results(folder)
     out = res.folder
+    outdir.check(out, "study", key="DIR")
+    _check_summary(out / "summary.json")
     front = pareto_points(res)
     trials_tab, front_tab = trial_rows(res), point_rows(res, front)
     files = {
@@ -133,6 +139,25 @@ def build_report(folder: str | Path) -> Report:
     html = page(res, summary, explorer, trials_tab, files, arch)
     files["report.html"] = atomic.write_text(out / "report.html", html)
     return Report(out, files, summary)
+
+
+def _check_summary(path: Path) -> None:
+    """An existing summary.json must be one rtmcim wrote (a JSON object with its version)."""
+    if not path.exists() and not path.is_symlink():
+        return
+    from rtmcim.yamlio import read_text
+
+    text = read_text(path, "summary.json", DataError, 256 * 2**20)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or data.get("version") != SUMMARY_VERSION:
+        raise DataError(
+            "summary.json is not one rtmcim wrote (corrupt or changed): not overwritten",
+            source=str(path),
+            hint="move it away, then run 'rtmcim report' again",
+        )
 
 
 def _evaluations(res: Results, chosen: dict[str, dict[str, Any]]) -> dict[str, Evaluation]:

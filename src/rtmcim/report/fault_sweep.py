@@ -7,14 +7,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rtmcim import atomic
+from rtmcim import atomic, outdir
 from rtmcim.report.plots import pyplot
 
 
 def write_fault_sweep(
     out_dir: Path, rows: Sequence[dict[str, Any]], meta: dict[str, Any]
 ) -> dict[str, Path]:
-    """Write the sweep's rows (CSV, and JSON with ``meta``) and its plot into ``out_dir``."""
+    """Write the sweep's rows (CSV, and JSON with ``meta``) and its plot into ``out_dir`` (new,
+    empty or a sweep folder rtmcim wrote: :mod:`rtmcim.outdir`)."""
+    outdir.claim(out_dir, "sweep")
     files = {
         "csv": atomic.write_csv(out_dir / "sweep.csv", rows),
         "json": atomic.write_text(

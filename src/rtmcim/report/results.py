@@ -62,22 +62,75 @@ def numeric_columns(space: SpaceConfig) -> tuple[str, ...]:
     return (*cols, *(c for c in dict.fromkeys(extra) if c not in cols))
 
 
+MAX_RESULT_BYTES = 256 * 2**20
+"""Largest file of a results folder read (a study of 100000 trials writes far less)."""
+
+TRIAL_KEYS = ("number", "spec", "wbits", "abits", "model_key", "workload", "points")
+
+
+def _read_json(path: Path, what: str) -> dict[str, Any]:
+    """A JSON object from a results file; anything else is a DataError naming the file."""
+    from rtmcim.yamlio import read_text
+
+    text = read_text(path, what, DataError, MAX_RESULT_BYTES)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise DataError(f"{what} is corrupt (not JSON)", source=str(path)) from None
+    if not isinstance(data, dict):
+        raise DataError(f"{what} is corrupt (not a JSON object)", source=str(path))
+    return data
+
+
+def _read_trial(path: Path, reference: bool = False) -> dict[str, Any]:
+    meta = _read_json(path, "trial file")
+    need = TRIAL_KEYS[1:] if reference else TRIAL_KEYS
+    missing = [k for k in need if k not in meta]
+    if missing:
+        raise DataError(
+            f"trial file is corrupt (no {', '.join(missing)})",
+            source=str(path),
+            allowed=f"a trial file with keys {', '.join(TRIAL_KEYS)}",
+        )
+    if not reference and (isinstance(meta["number"], bool) or not isinstance(meta["number"], int)):
+        raise DataError(
+            "trial file is corrupt", key="number", value=meta["number"], source=str(path)
+        )
+    return meta
+
+
 def _read_points(
     path: Path, trial: int, keys: list[str], numeric: tuple[str, ...] = NUMERIC
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    with path.open(encoding="utf-8", newline="") as fh:
-        for r in csv.DictReader(fh):
-            p: dict[str, Any] = {"trial": trial, "point": int(r["point"])}
-            for k in keys:
-                p[k] = _scalar(r.get(k, ""))
-            p["feasible"] = r.get("feasible") == "True"
-            p["reason"] = r.get("reason", "")
-            for k in numeric:
-                v = r.get(k, "")
-                p[k] = float(v) if v not in ("", None) else math.nan
-            rows.append(p)
+    try:
+        if path.stat().st_size > MAX_RESULT_BYTES:
+            raise DataError("points file is too large", source=str(path))
+        with path.open(encoding="utf-8", newline="") as fh:
+            for line, r in enumerate(csv.DictReader(fh), start=2):
+                rows.append(_point(r, trial, keys, numeric, f"{path}:{line}"))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(
+            f"points file is corrupt ({type(exc).__name__})", source=str(path)
+        ) from None
     return rows
+
+
+def _point(
+    r: dict[str, Any], trial: int, keys: list[str], numeric: tuple[str, ...], where: str
+) -> dict[str, Any]:
+    try:
+        p: dict[str, Any] = {"trial": trial, "point": int(r["point"])}
+        for k in keys:
+            p[k] = _scalar(r.get(k) or "")
+        p["feasible"] = r.get("feasible") == "True"
+        p["reason"] = r.get("reason") or ""
+        for k in numeric:
+            v = r.get(k) or ""
+            p[k] = float(v) if v else math.nan
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataError(f"points file is corrupt ({type(exc).__name__})", source=where) from None
+    return p
 
 
 def _scalar(text: str) -> Any:
@@ -99,10 +152,10 @@ def load_results(folder: str | Path) -> Results:
             source=str(d),
             hint="give the --out folder of an 'rtmcim explore' run",
         )
+    study = _read_json(sj, "study.json")
     try:
-        study = json.loads(sj.read_text(encoding="utf-8"))
         space = SpaceConfig.model_validate(study["space"])
-    except (json.JSONDecodeError, KeyError, ValueError) as exc:
+    except (KeyError, ValueError) as exc:
         raise DataError(f"study.json is corrupt ({type(exc).__name__})", source=str(sj)) from None
     keys = list(space.hardware.sweep)
     trials: list[dict[str, Any]] = []
@@ -112,16 +165,13 @@ def load_results(folder: str | Path) -> Results:
         pts = f.with_name(f"{f.stem}-points.csv")
         if not pts.is_file():
             continue
-        try:
-            meta = json.loads(f.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            raise DataError("trial file is corrupt", source=str(f)) from None
+        meta = _read_trial(f)
         trials.append(meta)
         points.extend(_read_points(pts, int(meta["number"]), keys, numeric_columns(space)))
     reference = None
     rf = tdir / "reference.json"
     if rf.is_file() and (tdir / "reference-points.csv").is_file():
-        reference = json.loads(rf.read_text(encoding="utf-8"))
+        reference = _read_trial(rf, reference=True)
         ref_pts = _read_points(tdir / "reference-points.csv", -1, [], numeric_columns(space))
         # a reference that does not fit its own arch has no figures to compare with
         ok = bool(ref_pts) and not math.isnan(ref_pts[0]["energy_pj"])

@@ -39,8 +39,14 @@ def test_train_smoke(
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["lenet5", "--dataset", "digits", "--wbits", "33"], "wbits = 33"),
-        (["lenet5", "--dataset", "digits", "--abits", "0"], "abits = 0"),
+        (
+            ["lenet5", "--dataset", "digits", "--wbits", "33"],
+            "--wbits: 33 is out of range (allowed: 2..8)",
+        ),
+        (
+            ["lenet5", "--dataset", "digits", "--abits", "0"],
+            "--abits: 0 is out of range (allowed: 2..8)",
+        ),
         (["lenet5", "--dataset", "nope"], "unknown data set"),
         (["nomodel", "--dataset", "digits"], "unknown model"),
         (["lenet5", "--dataset", "mnist", "--data-dir", "/nonexistent"], "not found"),

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from workloads import lenet_work
 
+from rtmcim import outdir
 from rtmcim.baselines import BASELINES
 from rtmcim.explore import OBJECTIVES, Space, space_from_dict
 from rtmcim.explore.candidate import CandidateResult, hardware_archs, sweep
@@ -64,7 +65,7 @@ def result(space: Space, number: int, work: Workload, accuracy: float) -> Candid
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("results")
+    out = outdir.claim(tmp_path_factory.mktemp("results"), "study")
     space = space_from_dict(SPACE, "handmade")
     study = {"version": 1, "study_name": "handmade", "seed": 0, "budget": 2}
     (out / "study.json").write_text(json.dumps({**study, "space": space.config.canonical()}))

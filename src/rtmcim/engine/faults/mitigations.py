@@ -101,6 +101,8 @@ class MitigationKind:
     effect: Callable[[int], Effect]
     overhead: Callable[[OverheadInputs, int], tuple[Tally, float]]  # (events/inference, storage)
     counters: tuple[str, ...] = ()  # FaultStats counters the fault model fills for it
+    maximum: int = 2**20  # the largest N that means something
+    per_weight_bit: bool = False  # N counts bits of a weight: at most the weights' width
 
 
 def _check_interval(n: int) -> Effect:
@@ -138,6 +140,8 @@ MITIGATIONS: Registry[MitigationKind] = Registry(
             "the top B bits of each weight in two replica MUs, read by majority",
             _tmr,
             tmr_overhead,
+            maximum=8,  # QAT weights are at most 8 bits (rtmcim.nn.spec.MAX_BITS)
+            per_weight_bit=True,
         ),
     ),
 )
@@ -161,6 +165,17 @@ class Mitigation:
                 )
         got = tuple((k, params.get(k.name, 0)) for k in MITIGATIONS.records())
         object.__setattr__(self, "settings", got)
+
+    def check_weight_bits(self, wbits: int, key: str = "--mitigation") -> None:
+        """Refuse a parameter that counts weight bits beyond the model's ``wbits``."""
+        for k, n in self.chosen:
+            if k.per_weight_bit and n > wbits:
+                raise ConfigError(
+                    f"protects more bits than the model's {wbits}-bit weights hold",
+                    key=f"{key}.{k.name}",
+                    value=n,
+                    allowed=f"1..{wbits} ({k.parameter})",
+                )
 
     @property
     def chosen(self) -> tuple[tuple[MitigationKind, int], ...]:
@@ -212,12 +227,12 @@ class Mitigation:
                 n = int(arg) if colon else kind.default
             except ValueError:
                 n = -1
-            if n < 1:
+            if not 1 <= n <= kind.maximum:
                 raise ConfigError(
-                    "a mitigation parameter must be a positive integer",
+                    "a mitigation parameter out of range",
                     key=f"{key}.{name}",
                     value=arg,
-                    allowed=f"an integer >= 1 ({kind.parameter})",
+                    allowed=f"an integer 1..{kind.maximum} ({kind.parameter})",
                 )
             if name in params:
                 raise ConfigError(
