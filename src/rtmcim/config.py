@@ -145,7 +145,8 @@ def validate(model: type[M], data: Any, source: str | None = None) -> M:
         allowed_txt = None
         if "expected" in ctx:
             allowed_txt = str(ctx["expected"])
-        value = _shown(value)
+        # a whole-object check (a model validator) says what is wrong in its message
+        value = None if kind == "value_error" and isinstance(value, dict) else _shown(value)
         raise ConfigError(msg, key=key, value=value, source=source, allowed=allowed_txt) from None
 
 

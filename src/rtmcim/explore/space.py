@@ -102,12 +102,16 @@ def _non_empty_unique(v: Any) -> Any:
     return v
 
 
+MAX_HW_POINTS = 100_000
+"""Hardware points a sweep may span (the default space has 48; each model visits all)."""
+
+
 class TrainingConfig(Frozen):
     """How each candidate is trained (all part of the model cache key)."""
 
     epochs: int = Field(default=2, ge=0, le=200)
     qat_epochs: int = Field(default=1, ge=0, le=200)
-    train_subset: int | None = Field(default=None, ge=100)
+    train_subset: int | None = Field(default=None, ge=100, le=10**7)
     batch_size: int = Field(default=128, ge=8, le=4096)
     lr: float = Field(default=2e-3, gt=0, le=1.0)
     qat_lr: float = Field(default=5e-4, gt=0, le=1.0)
@@ -166,6 +170,15 @@ class HardwareSpace(Frozen):
                 _non_empty_unique(vals)
         return v
 
+    @model_validator(mode="after")
+    def _bounded(self) -> Self:
+        if self.size > MAX_HW_POINTS:
+            raise ValueError(
+                f"hardware.sweep spans {self.size:,} points (allowed: at most {MAX_HW_POINTS:,}; "
+                "each model is evaluated at every point)"
+            )
+        return self
+
     @property
     def size(self) -> int:
         n = 1
@@ -196,7 +209,7 @@ class FaultsConfig(Frozen):
     rates: str = Field(min_length=1)
     mitigation: str = "none"
     images: int = Field(default=300, ge=1, le=100000)
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)
 
     def fault_config(self) -> FaultConfig:
         from rtmcim.engine.faults import FaultConfig

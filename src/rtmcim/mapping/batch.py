@@ -38,6 +38,7 @@ from rtmcim.errors import RtmcimError
 from rtmcim.mapping.arch import Arch
 from rtmcim.mapping.area import accelerator_area_um2, accelerator_leakage_mw, unit_figures
 from rtmcim.mapping.layer_cost import (
+    check_widths,
     compute_tally,
     dot_product_tally,
     following_pool,
@@ -194,6 +195,7 @@ def evaluate_points(work: Workload, archs: Sequence[Arch]) -> PointCosts:
         try:  # in evaluate_workload's order, so that a point fails with the same error
             layers, words = layouts.get(lkey, layer_placements, work, arch)
             placement = check_capacity(work, arch, layers, words)
+            check_widths(work, arch)
             bus_len, ab, mem_mw = orgs.get((org, t_id), _org_part, org, tech)
             units = units_c.get((comp.multiplier, comp.adder, t_id), unit_figures, work, arch)
             leak[i] = accelerator_leakage_mw(work, arch, units, mem_mw)

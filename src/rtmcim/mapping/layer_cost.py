@@ -55,7 +55,8 @@ from typing import Any
 
 import numpy as np
 
-from rtmcim.circuits.mac import mac_cost
+from rtmcim.circuits.mac import MAC_MULTIPLIERS, mac_cost
+from rtmcim.errors import ConfigError
 from rtmcim.mapping import cmos_ops
 from rtmcim.mapping.arch import Arch
 from rtmcim.mapping.metrics import PerInference
@@ -110,6 +111,23 @@ def mac_bits(lw: ComputeWork) -> int:
 def dot_product_tally(lw: ComputeWork, arch: Arch) -> Tally:
     """Events of one output (a K-term dot product) on one MAC cell."""
     return _mac_cost(mac_bits(lw), lw.reduction, arch.compute.multiplier, arch.compute.adder)
+
+
+def check_widths(work: Workload, arch: Arch) -> None:
+    """A layer wider than the arch's multiplier runs is a ConfigError naming the arch file,
+    ``compute.multiplier``, the layer and the widths the multiplier supports."""
+    name = arch.compute.multiplier
+    limit = MAC_MULTIPLIERS[name]().max_bits
+    for lw in work.layers:
+        if isinstance(lw, ComputeWork) and mac_bits(lw) > limit:
+            raise ConfigError(
+                f"layer {lw.name} needs {mac_bits(lw)}-bit operands, more than the multiplier runs",
+                key="compute.multiplier",
+                value=name,
+                source=arch.source,
+                allowed=f"operands of 1..{limit} bits with {name}",
+                hint="choose another multiplier, or train with narrower weights and activations",
+            )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -353,6 +371,7 @@ def evaluate_workload(work: Workload, arch: Arch) -> Evaluation:
     from rtmcim.mapping.area import accelerator_area_um2, accelerator_leakage_mw
 
     placement = place(work, arch)
+    check_widths(work, arch)
     leak = accelerator_leakage_mw(work, arch)
     bus_len = htree_mm(arch.org, arch.tech)  # broadcast and write-back route, mm
     steps = iter(workload_stream_steps(work, placement, arch))

@@ -36,6 +36,10 @@ from rtmcim.memory.macro_unit import MuGeometry
 from rtmcim.memory.track import PortPolicy, UpdatePolicy, shift_steps_vectorized
 from rtmcim.tech import DEFAULT_PRESET, Prices, Tech, load_tech
 
+MAX_MUS = 2**27
+"""Most MUs in one memory: a trace replay or a mapping keeps an 8-byte offset per MU (1 GiB at
+this bound, on a 24 GB machine); 2**27 MUs of 64 x 32 bits are 32 GiB of racetrack memory."""
+
 
 class Organization(Frozen):
     """Banks of subarrays of MUs. Give ``mus_per_subarray`` or ``mu_rows`` and ``mu_cols``."""
@@ -56,6 +60,12 @@ class Organization(Frozen):
             raise ValueError("give mus_per_subarray, or both mu_rows and mu_cols")
         if self.mus_per_subarray is not None and any(grid):
             raise ValueError("give mus_per_subarray or mu_rows/mu_cols, not both")
+        if self.mus > MAX_MUS:
+            raise ValueError(
+                f"banks x subarrays_per_bank x MUs per subarray = {self.mus:,} MUs: more than "
+                f"{MAX_MUS:,} (allowed), whose per-MU state alone would take "
+                f"{8 * self.mus / 2**30:,.0f} GiB"
+            )
         return self
 
     @property

@@ -73,7 +73,7 @@ def map_addresses(
         i = first_beyond(acc.address // line, org)
         if i >= 0:
             raise TraceError(
-                "address beyond the memory's capacity",
+                f"address {hex(int(acc.address[i]))} beyond the memory's capacity",
                 source=acc.where(i),
                 value=hex(int(acc.address[i])),
                 allowed=f"0x0 .. {hex(capacity_lines(org) * line - 1)}",

@@ -66,6 +66,13 @@ except ImportError:  # pragma: no cover - a venv made before the extension: `mak
 
 LineRun = tuple[int, "int | IntArray"]  # (first access, its file line | the line of each)
 CHUNK_BYTES = 1 << 22  # 4 MiB: one window of whole lines, parsed while it is in cache
+MAX_LINE_BYTES = 1 << 20  # a longer line is not a trace's (one is < 300 B): refused unread
+
+
+class _LineTooLong(Exception):
+    """A line longer than MAX_LINE_BYTES (a binary file, a wrong path)."""
+
+
 Window: TypeAlias = bytearray | bytes | mmap.mmap  # bytes of whole lines, found by offsets
 _SEQUENTIAL = getattr(mmap, "MADV_SEQUENTIAL", None)  # Linux: read ahead
 _DONTNEED = getattr(mmap, "MADV_DONTNEED", None)  # Linux: release a parsed window's pages
@@ -200,6 +207,8 @@ def _stream_windows(stream: BinaryIO) -> Iterator[tuple[Window, int, int]]:
     size, eof = 0, False  # bytes held in buf; [0, size) starts at a line start
     while not eof:
         if size == len(buf):  # a line longer than the buffer
+            if len(buf) >= MAX_LINE_BYTES:
+                raise _LineTooLong
             buf.extend(bytes(len(buf)))
         with memoryview(buf) as free:
             got = stream.readinto(free[size:])  # type: ignore[attr-defined]
@@ -220,6 +229,8 @@ def _mapped_windows(m: mmap.mmap) -> Iterator[tuple[Window, int, int]]:
         end = min(size, pos + CHUNK_BYTES)
         cut = size if end == size else m.rfind(b"\n", pos, end) + 1
         if cut <= pos:  # a line longer than a window
+            if end - pos >= MAX_LINE_BYTES:
+                raise _LineTooLong
             cut = m.find(b"\n", end) + 1 or size
         yield m, pos, cut
         pos = cut
@@ -237,7 +248,18 @@ def _parse_windows(
         raise TraceError("unknown trace rules", value=compat, allowed=", ".join(COMPAT_MODES))
     st = ParseState(source, compat)
     line_no, dropped, version_line, first = 1, 0, None, True
-    for buf, start, end in windows:
+    it = iter(windows)
+    while True:
+        try:
+            buf, start, end = next(it)
+        except StopIteration:
+            break
+        except _LineTooLong:  # the window would start at line line_no
+            raise TraceError(
+                f"a line longer than {MAX_LINE_BYTES:,} bytes (not a text trace?)",
+                source=f"{source}:{line_no}",
+                allowed=st.allowed,
+            ) from None
         if first:  # the first window holds all of line 1
             first = False
             stop = buf.find(b"\n", start, end) + 1 or end

@@ -43,6 +43,7 @@ import rtmcim
 from rtmcim import atomic, outdir
 from rtmcim.config import Frozen, validate
 from rtmcim.errors import ConfigError, DataError
+from rtmcim.nn.budget import check_training_size
 from rtmcim.nn.data import Dataset, describe, load_dataset
 from rtmcim.nn.intgraph import IntGraph, load_intgraph, save_intgraph
 from rtmcim.nn.onnx_import import ImportedModel
@@ -61,7 +62,7 @@ class TrainConfig(Frozen):
     lr: float = Field(default=2e-3, gt=0, le=1.0)
     qat_lr: float = Field(default=5e-4, gt=0, le=1.0)
     weight_decay: float = Field(default=0.0, ge=0, le=1.0)
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)  # numpy's seed range
     early_stop: int | None = Field(default=None, ge=1, le=1000)
     val_fraction: float = Field(default=0.1, gt=0, lt=0.5)
     act_scale: Literal["learned", "ema"] = "learned"
@@ -273,7 +274,7 @@ def train_model(
             key="dataset",
             value=ds.info.name,
         )
-    check_shapes(spec, ds.info.shape, ds.info.classes)
+    check_training_size(spec, check_shapes(spec, ds.info.shape, ds.info.classes), cfg.batch_size)
     init = imported.sha256 if imported is not None else None
     float_key, key = _cache_keys(spec, ds, wbits, abits, cfg, init)
     root = cache_root(cache_dir) / "models"

@@ -24,11 +24,26 @@ from pydantic import Field, PositiveFloat, model_validator
 
 from rtmcim.config import Frozen
 
+MAX_MAGNITUDE = 1e12
+"""Largest magnitude of a technology figure in its unit (the shipped presets stay within 1e-12
+..1e6): beyond it, event counts times prices would overflow to inf."""
+
 
 class _Sourced(Frozen):
     """A section whose every numeric field names its source."""
 
     sources: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _figures_in_range(self) -> Self:
+        for name in type(self).model_fields:
+            v = getattr(self, name)
+            if isinstance(v, int | float) and not isinstance(v, bool) and abs(v) > MAX_MAGNITUDE:
+                raise ValueError(
+                    f"{name} = {v!r} is beyond any physical figure (allowed: |value| <= "
+                    f"{MAX_MAGNITUDE:g} in the field's unit)"
+                )
+        return self
 
     @model_validator(mode="after")
     def _every_value_has_a_source(self) -> Self:
