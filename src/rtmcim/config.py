@@ -127,6 +127,12 @@ def validate(model: type[M], data: Any, source: str | None = None) -> M:
         )
     try:
         return model.model_validate(data)
+    except (TypeError, KeyError, AttributeError) as exc:  # a validator met a value of a wrong type
+        raise ConfigError(
+            f"a value of the wrong type ({type(exc).__name__}: {exc})",
+            source=source,
+            allowed=f"the keys and types of {model.__name__}",
+        ) from None
     except ValidationError as exc:
         errors = exc.errors()
         # a misspelt key also shows up as a missing one: name the misspelling first

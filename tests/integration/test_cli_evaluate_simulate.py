@@ -122,7 +122,9 @@ def test_bad_arch_and_misfits_are_one_line_exit_2(
     ]
     # a precision the cell cannot do: the lookup-table multiplier stops at 4 bits
     w8 = save_trained(train_digits(8, model_cache), tmp_path / "w8")
-    cases.append((w8, _arch_file(tmp_path, "lut", compute__multiplier="lut"), "bits = 8"))
+    cases.append(
+        (w8, _arch_file(tmp_path, "lut", compute__multiplier="lut"), "compute.multiplier = 'lut'")
+    )
     for model, arch, needle in cases:
         assert main(["evaluate", "--model", str(model), "--arch", str(arch)]) == 2
         err = capsys.readouterr().err

@@ -244,7 +244,7 @@ class SpaceConfig(Frozen):
         if isinstance(v, list | tuple):
             _non_empty_unique(v)
             for i, name in enumerate(v):
-                if name not in OBJECTIVES:
+                if not isinstance(name, str) or name not in OBJECTIVES:
                     raise ValueError(
                         f"objectives.{i} = {name!r} is not an objective "
                         f"(allowed: {', '.join(OBJECTIVES)})"
