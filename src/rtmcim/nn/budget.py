@@ -11,7 +11,7 @@ and the limit, so that ``fc: [65536, 65536, 65536]`` is one line, not an allocat
 from __future__ import annotations
 
 from rtmcim.errors import ConfigError
-from rtmcim.nn.spec import LayerShape, NetSpec
+from rtmcim.nn.spec import NetSpec
 
 MAX_PARAMETERS = 2**26
 """Weights of one layer (256 MiB as float32)."""
@@ -21,32 +21,45 @@ FLOATS_PER_PARAMETER = 6
 FLOATS_PER_ACTIVATION = 3
 
 
-def layer_parameters(spec: NetSpec, shapes: list[LayerShape]) -> list[tuple[str, int]]:
-    """(field, weights + biases) of every compute layer, in order."""
+def layer_parameters(
+    spec: NetSpec, in_shape: tuple[int, int, int], classes: int
+) -> list[tuple[str, int]]:
+    """(spec field, weights + biases) of every compute node, in order."""
+    from rtmcim.nn.blocks import spec_nodes
+
     out = []
-    convs = iter(spec.conv)
-    for sh in shapes:
-        if sh.kind == "conv":
-            b = next(convs)
-            n = b.channels * sh.in_shape[0] * b.kernel * b.kernel + b.channels
+    for n in spec_nodes(spec, in_shape, classes):
+        if not n.is_compute:
+            continue
+        if n.op == "conv":
+            fan_in = n.in_shape[0] // n.groups * n.kernel * n.kernel
         else:
-            n = sh.in_shape[0] * sh.out_shape[0] + sh.out_shape[0]
-        out.append((sh.field, n))
+            fan_in = _prod(n.in_shape)
+        out.append((n.key, n.channels * fan_in + n.channels))
     return out
 
 
-def training_bytes(spec: NetSpec, shapes: list[LayerShape], batch_size: int) -> int:
+def training_bytes(
+    spec: NetSpec, in_shape: tuple[int, int, int], classes: int, batch_size: int
+) -> int:
     """Estimated peak memory of training ``spec`` (see the module docstring)."""
-    params = sum(n for _, n in layer_parameters(spec, shapes))
-    acts = sum(_prod(sh.in_shape) + _prod(sh.out_shape) for sh in shapes)
+    from rtmcim.nn.blocks import spec_nodes
+
+    params = sum(n for _, n in layer_parameters(spec, in_shape, classes))
+    acts = sum(_prod(n.out_shape) for n in spec_nodes(spec, in_shape, classes)) + _prod(in_shape)
     return 4 * (FLOATS_PER_PARAMETER * params + FLOATS_PER_ACTIVATION * batch_size * acts)
 
 
 def check_training_size(
-    spec: NetSpec, shapes: list[LayerShape], batch_size: int, source: str | None = None
+    spec: NetSpec,
+    in_shape: tuple[int, int, int],
+    classes: int,
+    batch_size: int,
+    source: str | None = None,
 ) -> int:
-    """Refuse a spec too large to train here; returns the estimate in bytes."""
-    for field, n in layer_parameters(spec, shapes):
+    """Refuse a spec too large to train here (after :func:`~rtmcim.nn.spec.check_shapes`);
+    returns the estimate in bytes."""
+    for field, n in layer_parameters(spec, in_shape, classes):
         if n > MAX_PARAMETERS:
             raise ConfigError(
                 f"layer has {n:,} weights ({4 * n / 2**30:.1f} GiB as float32)",
@@ -54,7 +67,7 @@ def check_training_size(
                 source=source,
                 allowed=f"at most {MAX_PARAMETERS:,} weights per layer",
             )
-    need = training_bytes(spec, shapes, batch_size)
+    need = training_bytes(spec, in_shape, classes, batch_size)
     if need > MAX_TRAIN_BYTES:
         raise ConfigError(
             f"training would need about {need / 2**30:.1f} GiB at batch size {batch_size}",

@@ -274,7 +274,8 @@ def train_model(
             key="dataset",
             value=ds.info.name,
         )
-    check_training_size(spec, check_shapes(spec, ds.info.shape, ds.info.classes), cfg.batch_size)
+    check_shapes(spec, ds.info.shape, ds.info.classes)
+    check_training_size(spec, ds.info.shape, ds.info.classes, cfg.batch_size)
     init = imported.sha256 if imported is not None else None
     float_key, key = _cache_keys(spec, ds, wbits, abits, cfg, init)
     root = cache_root(cache_dir) / "models"
