@@ -116,6 +116,7 @@
     Object.keys(r.hw).forEach((k) => lines.push(k + " = " + r.hw[k]));
     if (r.trial >= 0) Object.keys(D.hw_same).forEach((k) => lines.push(k + " = " + D.hw_same[k]));
     D.figures.forEach((f) => { if (r.text[f.col]) lines.push(f.label + ": " + r.text[f.col]); });
+    if (r.fidelity) lines.push("accuracy from " + r.fidelity);
     lines.push(r.file);
     return lines.join("<br>");
   }
@@ -198,6 +199,7 @@
     const row = (name, cells, ratio) => { html += "<tr><td class='l'>" + name + "</td>" + cells.map((c) => "<td>" + c + "</td>").join("") + (recs.length === 2 ? "<td>" + (ratio || "") + "</td>" : "") + "</tr>"; };
     row("model", recs.map((r) => r.model + " W" + r.wbits + "/A" + r.abits));
     D.hw_keys.forEach((k) => row(k, recs.map((r) => r.hw[k])));
+    if (recs.some((r) => r.fidelity)) row("accuracy from", recs.map((r) => r.fidelity || "?"));
     D.figures.forEach((f) => {
       const a = recs[0].fig[f.col], b = recs.length === 2 ? recs[1].fig[f.col] : null;
       row(f.label, recs.map((r) => r.text[f.col] || "n/a"), a !== null && b ? "×" + (a / b).toPrecision(3) : "");

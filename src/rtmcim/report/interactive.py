@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from rtmcim.explore import OBJECTIVES
+from rtmcim.explore import OBJECTIVES, describe_fidelity
 from rtmcim.mapping.layer_cost import Evaluation
 from rtmcim.report.results import Results, evaluate_point, trial_of
 from rtmcim.report.units import eng, percent, plain
@@ -116,6 +116,9 @@ def record(
         if p["trial"] == -1
         else f"trials/trial-{p['trial']:04d}.json",
     }
+    fid = t.get("accuracy_fidelity")
+    if isinstance(fid, dict) and "epochs" in fid:  # the training behind the accuracy
+        rec["fidelity"] = describe_fidelity(fid)
     if ev is not None:
         rec["layers"] = layers_of(ev)
     return rec

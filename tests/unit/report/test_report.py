@@ -16,7 +16,7 @@ from workloads import lenet_work
 
 from rtmcim import outdir
 from rtmcim.baselines import BASELINES
-from rtmcim.explore import OBJECTIVES, Space, space_from_dict
+from rtmcim.explore import OBJECTIVES, Space, describe_fidelity, space_from_dict
 from rtmcim.explore.candidate import CandidateResult, hardware_archs, sweep
 from rtmcim.explore.study import trial_file, write_result
 from rtmcim.mapping import load_arch
@@ -195,6 +195,9 @@ def test_the_interactive_front_holds_every_front_design(folder: Path) -> None:
         assert {k: r["hw"][k] for k in data["hw_keys"]} == {
             k.rsplit(".", 1)[-1]: p[k] for k in varying
         }
+        # the training behind the accuracy, as the fidelity section words it
+        fid = next(t for t in res.trials if t["number"] == p["trial"])["accuracy_fidelity"]
+        assert r["fidelity"] == describe_fidelity(fid)
         # the per-layer breakdown sums to the design's energy
         total = sum(sum(v) for v in r["layers"]["classes"].values())
         assert total == pytest.approx(p["energy_pj"], rel=1e-9)
