@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from rtmcim.cli.models import add_model_options, resolve_model
+from rtmcim.cli.models import add_model_options, check_model_inputs, resolve_model
 from rtmcim.cli.output import add_format_option, console, table, to_csv, to_json
 
 CLASSES = ("shift", "read", "write", "logic", "cmos", "latch", "bus", "leakage")
@@ -116,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
     from rtmcim.mapping import evaluate_workload, load_arch
     from rtmcim.mapping.workload import workload_from_graph
 
+    check_model_inputs(args)
     arch = load_arch(args.arch)  # validate the arch before any training
     tm = resolve_model(args)
     work = workload_from_graph(tm.graph, tm.spec.name)

@@ -11,6 +11,7 @@ from rtmcim import outdir
 from rtmcim.cli import values
 from rtmcim.cli.models import (
     add_model_options,
+    check_model_inputs,
     limited_test_set,
     min_weight_bits,
     resolve_model,
@@ -101,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
     _, mitigation = sweep_settings(args.kind, args.mitigation, args.jobs)  # before any training
     rates = parse_rates(args.rates, args.points)
     arch = load_arch(args.arch)
+    check_model_inputs(args)
     tm = resolve_model(args)
     mitigation.check_weight_bits(min_weight_bits(tm.graph))
     xq, y = limited_test_set(args, tm)

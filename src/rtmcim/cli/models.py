@@ -31,7 +31,10 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
         help="a shipped accelerator preset (configs/arch: default, large) or an arch .yaml file",
     )
     p.add_argument(
-        "--dataset", default="fashion-mnist", help="data set to train on (default fashion-mnist)"
+        "--dataset",
+        default=None,
+        help="data set: to train on (default fashion-mnist), or to read instead of the one a "
+        "trained-model folder records (a data file it records is checked against its sha256)",
     )
     p.add_argument(
         "--wbits",
@@ -94,6 +97,20 @@ def resolve_model(args: argparse.Namespace) -> TrainedModel:
     return train(args)
 
 
+def check_model_inputs(args: argparse.Namespace) -> None:
+    """Refuse, before any training or loading, an unknown model or spec and an unknown or
+    missing data set."""
+    from rtmcim.nn.data import check_dataset
+    from rtmcim.nn.zoo import resolve_spec
+
+    if args.dataset:
+        check_dataset(args.dataset, args.data_dir)
+    if not Path(args.model).is_dir():
+        resolve_spec(args.model)
+        if args.dataset is None:
+            check_dataset("fashion-mnist", args.data_dir)
+
+
 def train(args: argparse.Namespace, **hyper: Any) -> TrainedModel:
     """Train ``--model`` on ``--dataset`` as the options say (cached), with a progress bar;
     ``hyper`` are further training settings (see :func:`rtmcim.nn.train.train_model`)."""
@@ -104,7 +121,7 @@ def train(args: argparse.Namespace, **hyper: Any) -> TrainedModel:
     with bar:
         return train_model(
             args.model,
-            args.dataset,
+            args.dataset or "fashion-mnist",
             args.wbits,
             args.abits,
             args.epochs,
@@ -120,10 +137,20 @@ def min_weight_bits(graph: Any) -> int:
 
 
 def limited_test_set(args: argparse.Namespace, tm: TrainedModel) -> tuple[Any, Any]:
-    """The first ``--limit`` test images of the model's data set (0 = all), quantized, and labels."""
-    from rtmcim.nn import load_dataset
+    """The first ``--limit`` test images of the model's data set (0 = all; ``--dataset`` to read
+    another), quantized, and labels."""
+    from rtmcim.errors import DataError
+    from rtmcim.nn.data import recorded_dataset
 
-    ds = load_dataset(tm.dataset, args.data_dir)
+    ds = recorded_dataset(tm.data, args.dataset, args.data_dir)
+    if ds.info.shape != tuple(tm.graph.input_shape) or ds.info.classes > tm.graph.classes:
+        raise DataError(
+            f"images {ds.info.shape} in {ds.info.classes} classes do not fit the model "
+            f"({tuple(tm.graph.input_shape)}, {tm.graph.classes} classes)",
+            key="--dataset",
+            value=args.dataset or ds.info.name,
+            source=str(ds.info.source),
+        )
     x, y = ds.x_test, ds.y_test
     if args.limit:
         x, y = x[: args.limit], y[: args.limit]

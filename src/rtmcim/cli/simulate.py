@@ -61,7 +61,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rtmcim.cli.models import min_weight_bits
+    from rtmcim.cli.models import check_model_inputs, min_weight_bits
     from rtmcim.engine.faults import FaultConfig, Mitigation
     from rtmcim.engine.run import dot_products_per_image
     from rtmcim.engine.simulation import simulate
@@ -77,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
     faults = FaultConfig.parse(args.faults or "")
     mitigation = Mitigation.parse(args.mitigation)
     arch = load_arch(args.arch)
+    check_model_inputs(args)
     tm = resolve_model(args)
     mitigation.check_weight_bits(min_weight_bits(tm.graph))
     xq, y = limited_test_set(args, tm)

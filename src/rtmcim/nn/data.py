@@ -67,6 +67,7 @@ class DatasetInfo:
     width: int
     classes: int
     source: str
+    sha256: str = ""  # of the data file, for a data set read from one (.npz)
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -187,9 +188,11 @@ def load_dataset(
     ``<name>/``; without it ``$RTMCIM_DATA`` then ``/usr/share/datasets`` are
     used. Raises DataError on anything missing, corrupt or ill-shaped.
     """
+    sha = ""
     if name.endswith(".npz"):
         x_tr, y_tr, x_te, y_te = _load_npz(Path(name))
-        src = str(name)
+        src = str(Path(name).resolve())
+        sha = file_sha256(name)
         ds_name = Path(name).stem
     elif name == "digits":
         x_tr, y_tr, x_te, y_te = _load_digits()
@@ -232,7 +235,7 @@ def load_dataset(
     x_train = _upscale(x_train, min_side)
     x_test = _upscale(x_test, min_side)
     c, h, w = x_train.shape[1:]
-    info = DatasetInfo(ds_name, int(c), int(h), int(w), classes, src)
+    info = DatasetInfo(ds_name, int(c), int(h), int(w), classes, src, sha)
     return Dataset(info, x_train, y_train, x_test, y_test)
 
 
@@ -432,7 +435,7 @@ def _upscale(x: np.ndarray, min_side: int) -> np.ndarray:
 def describe(ds: Dataset) -> dict[str, Any]:
     """Plain-data summary of a data set (for reports and cache metadata)."""
     i = ds.info
-    return {
+    out: dict[str, Any] = {
         "name": i.name,
         "shape": list(i.shape),
         "classes": i.classes,
@@ -440,3 +443,39 @@ def describe(ds: Dataset) -> dict[str, Any]:
         "test": len(ds.x_test),
         "source": i.source,
     }
+    if i.sha256:
+        out["sha256"] = i.sha256
+    return out
+
+
+def recorded_dataset(
+    record: dict[str, Any], override: str | None = None, data_dir: str | Path | None = None
+) -> Dataset:
+    """The data set a trained model records (:func:`describe`), or ``override`` instead.
+
+    A data set read from a file is read from the path the model records, and refused with a
+    DataError naming both hashes if the file changed since; ``override`` (``--dataset``) names
+    another data set or file to use."""
+    if override:
+        return load_dataset(override, data_dir)
+    source = str(record.get("source", ""))
+    sha = record.get("sha256")
+    if sha or source.endswith(".npz"):
+        path = Path(source)
+        if not path.is_file():
+            raise DataError(
+                "the model's data file is missing",
+                source=source,
+                hint="give --dataset PATH to read it from elsewhere",
+            )
+        if sha:
+            got = file_sha256(path)
+            if got != sha:
+                raise DataError(
+                    f"the model's data file changed since training (sha256 {got[:16]}..., the "
+                    f"model records {str(sha)[:16]}...)",
+                    source=source,
+                    hint="restore the file, or give --dataset PATH to use another",
+                )
+        return load_dataset(str(path), data_dir)
+    return load_dataset(str(record.get("name", "")), data_dir)
