@@ -8,6 +8,7 @@ bad value and what is allowed; for an unknown key, the keys that are allowed.
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from pathlib import Path
@@ -147,6 +148,7 @@ def validate(model: type[M], data: Any, source: str | None = None) -> M:
         if kind == "missing":
             raise ConfigError("required key is missing", key=key, source=source) from None
         msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        msg = re.sub(r" or instance of \w+", "", msg)  # pydantic's class names mean nothing here
         ctx = err.get("ctx") or {}
         allowed_txt = None
         if "expected" in ctx:

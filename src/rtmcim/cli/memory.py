@@ -203,7 +203,7 @@ def _trace_rows(res: TraceResult, args: argparse.Namespace) -> list[tuple[str, A
 def run(args: argparse.Namespace) -> int:
     from rtmcim.memory import FrFcfs, load_memory, memory_report, run_trace_file
 
-    if args.optimize:
+    if args.optimize is not None:
         return run_optimize(args)
     if args.config is None:
         raise ConfigError(

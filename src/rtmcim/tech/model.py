@@ -264,9 +264,9 @@ class Tech(Frozen):
     name: str
     description: str
     level: Literal["array", "device", "circuit"]
-    node_nm: PositiveFloat
-    vdd_v: PositiveFloat
-    clock_ghz: PositiveFloat
+    node_nm: float = Field(gt=0, le=1000)  # bounds: any CMOS node, supply and clock
+    vdd_v: float = Field(gt=0, le=10)
+    clock_ghz: float = Field(gt=0, le=100)
     rtm: RtmTech
     lim: LimTech
     cmos: CmosTech
