@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +39,17 @@ def marker_kind(folder: str | Path) -> str | None:
     return kind if kind in KINDS else None
 
 
-def check(folder: str | Path, kind: str, key: str = "--out") -> Path:
+def check(
+    folder: str | Path,
+    kind: str,
+    key: str = "--out",
+    adopt: Callable[[Path], bool] | None = None,
+) -> Path:
     """Raise a ConfigError naming ``key`` unless rtmcim may write a ``kind`` folder at ``folder``
-    (new, empty, or marked for ``kind``) and can: writes nothing. Returns the folder's path."""
+    (new, empty, or marked for ``kind``) and can: writes nothing. Returns the folder's path.
+
+    ``adopt(folder)`` says whether an unmarked folder is one rtmcim wrote before it marked its
+    folders (a study's ``study.json`` naming the same study): such a folder is accepted."""
     if kind not in KINDS:
         raise ValueError(f"unknown folder kind {kind!r}")
     p = Path(folder)
@@ -69,6 +78,8 @@ def check(folder: str | Path, kind: str, key: str = "--out") -> Path:
         raise refuse(f"cannot list the folder ({exc.strerror or type(exc).__name__})") from None
     if entries:
         have = marker_kind(p)
+        if have is None and adopt is not None and adopt(p):
+            have = kind
         if have is None:
             shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
             raise refuse(
@@ -85,9 +96,14 @@ def check(folder: str | Path, kind: str, key: str = "--out") -> Path:
     return p
 
 
-def claim(folder: str | Path, kind: str, key: str = "--out") -> Path:
+def claim(
+    folder: str | Path,
+    kind: str,
+    key: str = "--out",
+    adopt: Callable[[Path], bool] | None = None,
+) -> Path:
     """:func:`check`, then create the folder and write the marker (if it is not there yet)."""
-    p = check(folder, kind, key)
+    p = check(folder, kind, key, adopt)
     p.mkdir(parents=True, exist_ok=True)
     if marker_kind(p) != kind:
         doc: dict[str, Any] = {"kind": kind, "rtmcim_version": __version__}

@@ -316,9 +316,26 @@ def test_report_on_a_folder_rtmcim_did_not_write(
 ) -> None:
     out = _study_folder(tmp_path)
     (out / outdir.MARKER).unlink()
+    study = json.loads((out / "study.json").read_text())
+    (out / "study.json").write_text(json.dumps({**study, "study_name": None}))
     before = snapshot(out)
     assert "did not write" in refused(capsys, "report", str(out))
     assert snapshot(out) == before
+
+
+def test_a_study_folder_from_before_markers_is_resumed(tmp_path: Path) -> None:
+    """A results folder an earlier rtmcim wrote (no marker) whose study.json names the same
+    study is adopted; one naming another study, or none, is refused."""
+    from rtmcim.errors import ConfigError
+    from rtmcim.explore.study import check_inputs
+
+    out = tmp_path / "old"
+    (out / "trials").mkdir(parents=True)
+    (out / "study.json").write_text(json.dumps({"study_name": "rtmcim-x-s0"}))
+    assert check_inputs(out, "rtmcim-x-s0", None).startswith("sqlite:///")
+    with pytest.raises(ConfigError, match="did not write"):
+        check_inputs(out, "rtmcim-y-s0", None)
+    assert not (out / outdir.MARKER).exists()
 
 
 # --- more than one line -----------------------------------------------------------------------

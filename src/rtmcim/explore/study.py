@@ -242,7 +242,7 @@ def run_study(
     # every input is checked before the folder is created or a byte written
     check_dataset(space.config.dataset, data_dir)
     url = check_inputs(out, name, storage)
-    outdir.claim(out, "study")
+    outdir.claim(out, "study", adopt=lambda d: _study_name_in(d) == name)
     study = open_study(space, url, seed)
     # the budget counts distinct models: never more than the model half holds
     total = min(total, model_grid_size(space.config.model))
@@ -422,7 +422,7 @@ def check_inputs(out: Path, name: str, storage: str | None) -> str:
     """Refuse a results folder rtmcim may not write (:mod:`rtmcim.outdir`) or that holds another
     study, and a storage that is not usable or holds tables that are not Optuna's; writes
     nothing. Returns the storage URL."""
-    outdir.check(out, "study")
+    outdir.check(out, "study", adopt=lambda d: _study_name_in(d) == name)
     _check_folder(out, name)
     url = storage or default_storage(out)
     if storage is not None or out.is_dir():  # the default database's folder is made later
@@ -478,6 +478,19 @@ def check_storage(url: str) -> None:
     if foreign:
         shown = ", ".join(foreign[:4]) + (", ..." if len(foreign) > 4 else "")
         raise refuse(f"the database holds tables that are not an Optuna study's ({shown})")
+
+
+def _study_name_in(out: Path) -> str | None:
+    """The study a results folder's study.json names (None: none, or unreadable)."""
+    sj = out / "study.json"
+    try:
+        if not sj.is_file() or sj.stat().st_size > 2**24:
+            return None
+        data = json.loads(sj.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    name = data.get("study_name") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def _check_folder(out: Path, name: str) -> None:
