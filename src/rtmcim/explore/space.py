@@ -90,6 +90,7 @@ SWEEP_KEYS = (
     "compute.word_layout",
     "compute.data_layout",
     "compute.activation_fraction",
+    "compute.residual_add",
 )
 
 
@@ -117,9 +118,20 @@ class TrainingConfig(Frozen):
     qat_lr: float = Field(default=5e-4, gt=0, le=1.0)
 
 
-class ModelSpace(Frozen):
-    """The model half: choices for each spec parameter (a parametric CNN)."""
+FAMILIES = ("plain", "resnet", "mobilenet")
 
+
+class ModelSpace(Frozen):
+    """The model half: choices for each spec parameter (a parametric CNN of a family).
+
+    ``family``: ``plain`` (conv -> ReLU -> max pool blocks), ``resnet`` (a conv stem, then
+    ``depth`` residual stages of ``channels * 2**i``, strides 1, 2, 2, ..., global average
+    pooling) or ``mobilenet`` (a conv stem, then ``depth`` depthwise-separable blocks of
+    ``channels * 2**(i+1)``, stride 2, ReLU6, global average pooling); ``fc`` hidden units
+    before the classifier in every family.
+    """
+
+    family: tuple[Literal["plain", "resnet", "mobilenet"], ...] = ("plain",)
     wbits: tuple[int, ...] = (8,)
     abits: tuple[int, ...] = (8,)
     depth: tuple[int, ...] = (2,)
@@ -148,8 +160,11 @@ class ModelSpace(Frozen):
                     raise ValueError(f"model.{key}.{i} = {v} is out of range (allowed: {lo}..{hi})")
         return self
 
-    def choices(self) -> dict[str, list[int]]:
-        return {k: list(getattr(self, k)) for k in type(self).model_fields}
+    def choices(self) -> dict[str, list[Any]]:
+        """Each parameter's values; ``family`` only when it is not plain alone (so a space
+        without families proposes the parameters it always did)."""
+        keys = [k for k in type(self).model_fields if k != "family" or self.family != ("plain",)]
+        return {k: list(getattr(self, k)) for k in keys}
 
 
 class HardwareSpace(Frozen):
@@ -260,6 +275,8 @@ class SpaceConfig(Frozen):
         for optional in ("faults", "fidelity"):  # absent: hashes as before the section existed
             if data[optional] is None:
                 del data[optional]
+        if data["model"]["family"] == ["plain"]:  # likewise for model families
+            del data["model"]["family"]
         return data
 
     def content_hash(self) -> str:
@@ -397,11 +414,33 @@ def reference_spec(cfg: SpaceConfig, source: str | None = None) -> NetSpec:
 def model_spec(params: dict[str, Any]) -> NetSpec:
     """The CNN spec of one point of the model half (``params`` as the optimizer gives them)."""
     depth, ch, k, fc = (int(params[n]) for n in ("depth", "channels", "kernel", "fc"))
-    conv = [
-        {"channels": ch * 2**i, "kernel": k, "padding": k // 2, "pool": "max"} for i in range(depth)
-    ]
-    name = f"cnn-d{depth}c{ch}k{k}f{fc}"
-    return parse_spec({"name": name, "conv": conv, "fc": [fc] if fc else []})
+    family = str(params.get("family", "plain"))
+    fcs = [fc] if fc else []
+    if family == "plain":
+        conv = [
+            {"channels": ch * 2**i, "kernel": k, "padding": k // 2, "pool": "max"}
+            for i in range(depth)
+        ]
+        name = f"cnn-d{depth}c{ch}k{k}f{fc}"
+        return parse_spec({"name": name, "conv": conv, "fc": fcs})
+    stem = {"channels": ch, "kernel": k, "padding": k // 2}
+    if family == "resnet":
+        blocks = [
+            {"block": "residual", "channels": ch * 2**i, "stride": 1 if i == 0 else 2, "kernel": k}
+            for i in range(depth)
+        ]
+        extra: dict[str, Any] = {}
+    else:
+        blocks = [
+            {"block": "separable", "channels": ch * 2 ** (i + 1), "stride": 2, "kernel": k}
+            for i in range(depth)
+        ]
+        extra = {"activation": "relu6"}
+    name = f"{family}-d{depth}c{ch}k{k}f{fc}"
+    return parse_spec(
+        {"name": name, "batchnorm": True, "conv": [stem, *blocks], "global_pool": "avg",
+         "fc": fcs, **extra}
+    )  # fmt: skip
 
 
 def shipped_spaces() -> list[str]:
