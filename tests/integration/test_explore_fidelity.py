@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from rtmcim.cli.explore import _report
 from rtmcim.cli.main import main
 from rtmcim.explore.candidate import CandidateTask
 from rtmcim.explore.executors import InProcessExecutor, Outcome
@@ -145,9 +146,14 @@ def test_the_headline_full_training_is_rtmcim_train_s_cache_entry(
     space = tiny_space(tmp_path, full_check=True)
     out, cache = tmp_path / "out", str(tmp_path / "cache")
     run_study(space, out, InProcessExecutor(), seed=1, cache_dir=cache)
-    s = build_report(out).summary
+    capsys.readouterr()
+    _report(out, space)  # what 'rtmcim explore' prints after the study
+    printed = capsys.readouterr().out
+    s = json.loads((out / "summary.json").read_text())
     head = next(d for d in s["chosen"] if d["label"] == s["headline"])
     gap = head["full_training"]
+    assert f"gap {gap['gap_points']:+.2f} points" in printed
+    assert "Kendall tau" in printed and "epochs on 1,347 images" in printed
     assert gap["accuracy_fidelity"]["rung"] == "full"
     assert gap["gap_points"] == pytest.approx(100 * (head["accuracy"] - gap["accuracy"]))
     spec = tmp_path / "head.yaml"

@@ -252,13 +252,15 @@ def _print_fidelity(c: Any, summary: dict[str, Any]) -> None:
     gap = head.get("full_training") if head else None
     if head is not None and gap is not None:
         c.print(
-            f"{head['label']}: accuracy {head['accuracy']:.4f} ({_fidelity_txt(head)}); "
-            f"the same spec trained as `{gap['command']}` does ({_fidelity_txt(gap)}): "
+            f"headline ({head['label']}): accuracy {head['accuracy']:.4f} after "
+            f"{_fidelity_txt(head)}; trained as `rtmcim train` does ({_fidelity_txt(gap)}): "
             f"{gap['accuracy']:.4f}, gap {gap['gap_points']:+.2f} points",
             markup=False,
+            soft_wrap=True,
         )
+        c.print(f"  (that training: {gap['command']})", markup=False, soft_wrap=True)
     elif head is not None:
-        c.print(f"{head['label']}: no full `rtmcim train` of its spec in this study", markup=False)
+        c.print(f"headline ({head['label']}): no full `rtmcim train` in this study", markup=False)
     ra = summary.get("rank_agreement") or {}
     tau, rho = ra.get("kendall_tau"), ra.get("spearman")
     big = ra.get("largest_front_change")
@@ -272,7 +274,7 @@ def _print_fidelity(c: Any, summary: dict[str, Any]) -> None:
             f"; largest change of a front model {big['change_points']:+.1f} points "
             f"(trial {big['trial']}, {big['model']})"
         )
-    c.print(txt, markup=False)
+    c.print(txt, markup=False, soft_wrap=True)
 
 
 def _print_verdict(c: Any, summary: dict[str, Any]) -> None:

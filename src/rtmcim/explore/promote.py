@@ -131,6 +131,7 @@ def _record(res: CandidateResult | RtmcimError, number: int, rung: int | str) ->
     rec.update(number=number, model=res.spec["name"], wbits=res.wbits, abits=res.abits)
     rec["accuracy_fidelity"] = res.extra["accuracy_fidelity"]
     rec["spec"] = res.spec
+    rec["folder"] = res.extra.get("folder")  # the cache entry: spec.yaml, model, integer graph
     return rec
 
 

@@ -82,6 +82,8 @@ def merge_fidelity(
                 "accuracy": full["accuracy"],
                 "accuracy_fidelity": full["accuracy_fidelity"],
                 "model_key": full.get("model_key"),
+                "dataset": space.dataset,
+                "spec_file": f"{full['folder']}/spec.yaml" if full.get("folder") else "SPEC",
             }
         tops[n] = t
     for p in [*points, *([reference["point"]] if reference and reference.get("point") else [])]:
@@ -115,8 +117,8 @@ def full_gap(t: dict[str, Any]) -> dict[str, Any] | None:
         "design_accuracy": float(t["accuracy"]),
         "gap_points": 100.0 * (float(t["accuracy"]) - float(full["accuracy"])),
         "command": (
-            f"rtmcim train SPEC --dataset DATASET --wbits {t['wbits']} --abits {t['abits']}"
-            f" --seed {full['accuracy_fidelity'].get('seed', 0)}"
+            f"rtmcim train {full['spec_file']} --dataset {full['dataset']} --wbits {t['wbits']}"
+            f" --abits {t['abits']} --seed {full['accuracy_fidelity'].get('seed', 0)}"
         ),
     }
 
