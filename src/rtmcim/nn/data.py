@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rtmcim.errors import DataError, unknown
+from rtmcim.errors import DataError, RtmcimError, unknown
 
 if TYPE_CHECKING:
     import torch
@@ -119,6 +119,17 @@ MAX_FILE_BYTES = 4 * 2**30
 holds several times over as float32 images."""
 
 
+def _unknown_dataset(name: str) -> RtmcimError:
+    return unknown(
+        "data set",
+        name,
+        BUILTIN,
+        key="dataset",
+        alternative="a path to an .npz file",
+        error=DataError,
+    )
+
+
 def check_dataset(name: str, data_dir: str | Path | None = None) -> None:
     """Refuse, cheaply and without reading it, a data set :func:`load_dataset` cannot load: an
     unknown name, a built-in set that is not installed, a missing or oversized ``.npz``."""
@@ -129,14 +140,7 @@ def check_dataset(name: str, data_dir: str | Path | None = None) -> None:
     elif name == "cifar10":
         _find_folder(name, data_dir, "data_batch_1")
     elif name != "digits":
-        raise unknown(
-            "data set",
-            name,
-            BUILTIN,
-            key="dataset",
-            alternative="a path to an .npz file",
-            error=DataError,
-        )
+        raise _unknown_dataset(name)
 
 
 def file_sha256(path: str | Path) -> str:
@@ -212,14 +216,7 @@ def load_dataset(
         src = str(folder)
         ds_name = name
     else:
-        raise unknown(
-            "data set",
-            name,
-            BUILTIN,
-            key="dataset",
-            alternative="a path to an .npz file",
-            error=DataError,
-        )
+        raise _unknown_dataset(name)
     x_train = _to_float_images(ds_name, x_tr, src)
     x_test = _to_float_images(ds_name, x_te, src)
     y_train = _to_labels(ds_name, y_tr, len(x_train), src, "train")

@@ -106,6 +106,13 @@ MULT_BITS = 16
 MAX_SHIFT = 62
 
 
+def clamp_range(out_bits: int, relu: bool) -> tuple[int, int]:
+    """The integer range a requantized output is clamped to: unsigned after a ReLU, else signed."""
+    if relu:
+        return 0, 2**out_bits - 1
+    return -(2 ** (out_bits - 1)), 2 ** (out_bits - 1) - 1
+
+
 @dataclass(frozen=True)
 class Requant:
     """Per-output-channel ``(acc * multiplier + 2^(shift-1)) >> shift``, then clamp."""
@@ -117,11 +124,11 @@ class Requant:
 
     @property
     def lo(self) -> int:
-        return 0 if self.relu else -(2 ** (self.out_bits - 1))
+        return clamp_range(self.out_bits, self.relu)[0]
 
     @property
     def hi(self) -> int:
-        return 2**self.out_bits - 1 if self.relu else 2 ** (self.out_bits - 1) - 1
+        return clamp_range(self.out_bits, self.relu)[1]
 
 
 def make_requant(ratio: np.ndarray, out_bits: int, relu: bool = True) -> Requant:
@@ -243,11 +250,11 @@ class AddLayer:
 
     @property
     def lo(self) -> int:
-        return 0 if self.relu else -(2 ** (self.out_bits - 1))
+        return clamp_range(self.out_bits, self.relu)[0]
 
     @property
     def hi(self) -> int:
-        return 2**self.out_bits - 1 if self.relu else 2 ** (self.out_bits - 1) - 1
+        return clamp_range(self.out_bits, self.relu)[1]
 
 
 def make_add(
