@@ -100,17 +100,18 @@ class ProcessExecutor:
         return f"local ({self._jobs} processes)"
 
 
-_ADDRESS = re.compile(r"^[a-z][a-z0-9+]*://[^\s/]+$")
+_ADDRESS = re.compile(r"^([a-z][a-z0-9+]*://[^\s/]+|inproc://[^\s/]+(/\d+)+)$")
 
 
 def check_scheduler_address(address: str) -> None:
-    """Refuse, before connecting, an address that is not ``PROTOCOL://HOST[:PORT]``."""
+    """Refuse, before connecting, an address that is not ``PROTOCOL://HOST[:PORT]`` (or Dask's
+    in-process ``inproc://HOST/PID/N``, which a threaded ``LocalCluster`` serves)."""
     if not _ADDRESS.match(address):
         raise ConfigError(
             "not a Dask scheduler address",
             key="--scheduler",
             value=address,
-            allowed="PROTOCOL://HOST[:PORT], e.g. tcp://10.0.0.1:8786",
+            allowed="PROTOCOL://HOST[:PORT], e.g. tcp://10.0.0.1:8786, or inproc://HOST/PID/N",
         )
 
 
