@@ -30,3 +30,26 @@ def train_digits(bits: int, cache: Path) -> Any:
         qat_epochs=2,
         batch_size=64,
     )
+
+
+TINY_SPACE: dict[str, Any] = {  # a study on digits in seconds
+    "name": "tiny",
+    "dataset": "digits",
+    "sampler": "nsga2",
+    "population": 2,
+    "training": {"epochs": 1, "qat_epochs": 1},
+    "model": {
+        "wbits": [4, 8],
+        "abits": [4, 8],
+        "depth": [1],
+        "channels": [2, 4],
+        "kernel": [3],
+        "fc": [0],
+    },
+    "hardware": {
+        "base": "default",
+        "sweep": {"memory.mu.domains": [32, 64], "memory.mu.ports": [1, 2], "memory.banks": [1, 2]},
+    },
+    "constraints": {"area_budget_mm2": 1.0},
+}
+TINY_NET = "name: tinyref\nconv: [{channels: 2, kernel: 3, padding: 1, pool: max}]\n"

@@ -11,28 +11,9 @@ from rtmcim.explore.executors import DaskExecutor, InProcessExecutor
 from rtmcim.explore.space import Space, space_from_dict
 from rtmcim.explore.study import open_study, run_study
 
-TINY: dict[str, Any] = {
-    "name": "tiny",
-    "dataset": "digits",
-    "sampler": "nsga2",
-    "budget": 4,
-    "population": 2,
-    "training": {"epochs": 1, "qat_epochs": 1},
-    "model": {
-        "wbits": [4, 8],
-        "abits": [4, 8],
-        "depth": [1],
-        "channels": [2, 4],
-        "kernel": [3],
-        "fc": [0],
-    },
-    "hardware": {
-        "base": "default",
-        "sweep": {"memory.mu.domains": [32, 64], "memory.mu.ports": [1, 2], "memory.banks": [1, 2]},
-    },
-    "constraints": {"area_budget_mm2": 1.0},
-}
-TINY_NET = "name: tinyref\nconv: [{channels: 2, kernel: 3, padding: 1, pool: max}]\n"
+from .conftest import TINY_NET, TINY_SPACE
+
+TINY: dict[str, Any] = {**TINY_SPACE, "budget": 4}
 
 
 @pytest.fixture
