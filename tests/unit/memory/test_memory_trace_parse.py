@@ -185,18 +185,7 @@ def trace_rows(draw: st.DrawFn, compat: str) -> list[list[str]]:
 
 
 def _outcome(text: str, compat: str) -> tuple[object, ...]:
-    try:
-        a = parse_trace_text(text, "t", compat)  # type: ignore[arg-type]
-    except TraceError as e:
-        return ("error", str(e))
-    cyc = None if a.cycle is None else a.cycle.tolist()
-    return (
-        a.is_write.tolist(),
-        a.address.tolist(),
-        cyc,
-        a.line_numbers().tolist(),
-        a.dropped_lines,
-    )  # type: ignore[union-attr]
+    return _outcome_of(lambda: parse_trace_text(text, "t", compat))  # type: ignore[arg-type]
 
 
 @settings(max_examples=200, deadline=None)
