@@ -27,7 +27,7 @@ from rtmcim.explore.objectives import (
     best,
     maximize_flags,
 )
-from rtmcim.explore.pareto import dominates, pareto_mask
+from rtmcim.explore.pareto import HEADLINE, dominates, headline, pareto_mask
 from rtmcim.explore.promote import full_record, model_records, rounds
 from rtmcim.explore.space import FaultsConfig, Space, SpaceConfig, load_space, space_from_dict
 
@@ -36,6 +36,7 @@ __all__ = [
     "CROSSOVER_ASSUMPTIONS",
     "DEFAULT_CAPACITIES_KIB",
     "DESIGNS",
+    "HEADLINE",
     "METRICS",
     "OBJECTIVES",
     "CrossoverPoint",
@@ -51,6 +52,7 @@ __all__ = [
     "describe_fidelity",
     "dominates",
     "full_record",
+    "headline",
     "load_space",
     "maximize_flags",
     "model_records",

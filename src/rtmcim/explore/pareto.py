@@ -45,3 +45,26 @@ def dominates(a: Sequence[float], b: Sequence[float], maximize: Sequence[bool]) 
     """Does point ``a`` dominate point ``b``?"""
     va, vb = _as_min(np.array([a, b]), maximize)
     return bool((va <= vb).all() and (va < vb).any())
+
+
+HEADLINE = "lowest energy at reference accuracy"
+HEADLINE_FALLBACK = "highest accuracy"
+
+
+def headline(
+    accuracy: Sequence[float], energy: Sequence[float], floor: float | None
+) -> tuple[str, int] | None:
+    """The headline design of a front given as parallel ``accuracy`` and ``energy``: its label
+    and index. The lowest energy among the designs at ``floor`` accuracy or better (the
+    default design's, ``None`` when it has none), else the highest accuracy; ties go to the
+    lower energy, then the earlier design. One rule for the study (which design it trains once
+    more in full) and the report (which design it leads with); ``None`` for an empty front.
+    """
+    n = len(accuracy)
+    if n == 0:
+        return None
+    if floor is not None:
+        ok = [i for i in range(n) if accuracy[i] >= floor]
+        if ok:
+            return HEADLINE, min(ok, key=lambda i: (energy[i], i))
+    return HEADLINE_FALLBACK, min(range(n), key=lambda i: (-accuracy[i], energy[i], i))

@@ -46,7 +46,7 @@ from rtmcim.explore.fidelity import (
     training_settings,
 )
 from rtmcim.explore.objectives import OBJECTIVES, maximize_flags
-from rtmcim.explore.pareto import pareto_mask
+from rtmcim.explore.pareto import headline, pareto_mask
 from rtmcim.explore.space import Space
 
 if TYPE_CHECKING:  # the report reads records through this module: no training code at import
@@ -313,21 +313,14 @@ class _Promoter:
                 return  # their top-rung training failed: nothing more to do
 
     def _headline(self) -> int | None:
-        """The report's headline design (report.results.chosen_designs): the lowest energy on
-        the front at the default design's accuracy or better, else the highest accuracy."""
+        """The report's headline design (:func:`~rtmcim.explore.pareto.headline`), its model."""
         front = self._front()
-        if not front:
-            return None
-        acc = {n: float(self._highest(n)["accuracy"]) for n, _ in front}
+        acc = [float(self._highest(n)["accuracy"]) for n, _ in front]
+        energy = [float(self.points[o[0]].energy[self._row(o)]) for o in front]
         ref = model_records(self.out, -1)
-        ref_ok = bool(ref) and self._reference_fits()
-        if ref_ok:
-            floor = float(ref[-1]["accuracy"])
-            ok = [(n, k) for n, k in front if acc[n] >= floor]
-            if ok:
-                return min(ok, key=lambda o: (self.points[o[0]].energy[self._row(o)], o))[0]
-        order = sorted(front, key=lambda o: (-acc[o[0]], self.points[o[0]].energy[self._row(o)], o))
-        return order[0][0]
+        floor = float(ref[-1]["accuracy"]) if ref and self._reference_fits() else None
+        pick = headline(acc, energy, floor)
+        return front[pick[1]][0] if pick is not None else None
 
     def _row(self, owner: tuple[int, int]) -> int:
         return owner[1]

@@ -28,7 +28,7 @@ from rtmcim.mapping.layer_cost import Evaluation
 from rtmcim.report import plots
 from rtmcim.report.fidelity import fidelity_summary, full_gap
 from rtmcim.report.interactive import crossover_data, explorer_data
-from rtmcim.report.page import HEADLINE, page
+from rtmcim.report.page import page
 from rtmcim.report.results import (
     Results,
     arch_of,
@@ -182,7 +182,7 @@ def _summary(
     for d, p in zip(designs, chosen.values(), strict=True):
         d["vs_default"] = vs_default(p, ref_pt) if ref_pt is not None else None
     # baselines on the headline design's workload and arch resources, and on the default's
-    headline = HEADLINE if HEADLINE in chosen else next(iter(chosen), None)
+    headline = next(iter(chosen), None)  # chosen_designs puts the headline first
     baselines = baselines_for(res, chosen[headline], evals[headline]) if headline else None
     ref = _design_record(res, "default design", ref_pt) if ref_pt is not None else None
     ref_baselines = None

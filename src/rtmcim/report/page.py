@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rtmcim.explore import HEADLINE
 from rtmcim.mapping.arch import Arch
 from rtmcim.report import fidelity, html
 from rtmcim.report.interactive import SI_UNITS, short_keys
 from rtmcim.report.results import Results, tech_sources
 from rtmcim.report.units import Quantity, column_quantity, percent
 
-HEADLINE = "lowest energy at reference accuracy"
 Row = dict[str, Any]
 
 

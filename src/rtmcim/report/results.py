@@ -21,7 +21,14 @@ import numpy as np
 
 from rtmcim.baselines import comparison
 from rtmcim.errors import DataError
-from rtmcim.explore import METRICS, OBJECTIVES, SpaceConfig, maximize_flags, pareto_mask
+from rtmcim.explore import (
+    METRICS,
+    OBJECTIVES,
+    SpaceConfig,
+    headline,
+    maximize_flags,
+    pareto_mask,
+)
 from rtmcim.mapping.arch import Arch, build_arch, load_arch
 from rtmcim.mapping.layer_cost import Evaluation, evaluate_workload
 from rtmcim.mapping.metrics import ratios
@@ -215,20 +222,24 @@ def trial_of(res: Results, number: int) -> dict[str, Any]:
 
 
 def chosen_designs(res: Results, front: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Named designs from the front: the best per objective, and the best at reference accuracy."""
-    if not front:
-        return {}
-    out: dict[str, dict[str, Any]] = {}
+    """Named designs from the front: the headline first (:func:`rtmcim.explore.headline`: the
+    lowest energy at reference accuracy, else the highest accuracy), then the best per objective."""
     ref = res.reference["point"] if res.reference else None
-    if ref is not None:
-        ok = [p for p in front if p["accuracy"] >= ref["accuracy"]]
-        if ok:
-            out["lowest energy at reference accuracy"] = min(ok, key=lambda p: p["energy_pj"])
+    pick = headline(
+        [p["accuracy"] for p in front],
+        [p["energy_pj"] for p in front],
+        ref["accuracy"] if ref is not None else None,
+    )
+    if pick is None:
+        return {}
+    out: dict[str, dict[str, Any]] = {pick[0]: front[pick[1]]}
     for name in res.objectives:
         o = OBJECTIVES[name]
         col = o.column
-        pick = max(front, key=lambda p: p[col]) if o.maximize else min(front, key=lambda p: p[col])
-        out[f"{'highest' if o.maximize else 'lowest'} {name}"] = pick
+        pick_o = (
+            max(front, key=lambda p: p[col]) if o.maximize else min(front, key=lambda p: p[col])
+        )
+        out.setdefault(f"{'highest' if o.maximize else 'lowest'} {name}", pick_o)
     return out
 
 

@@ -1,4 +1,4 @@
-"""Pareto front on hand-made points, against a brute-force definition."""
+"""Pareto front on hand-made points, against a brute-force definition; the headline rule."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from rtmcim.explore.pareto import dominates, pareto_mask
+from rtmcim.explore.pareto import HEADLINE, dominates, headline, pareto_mask
 
 
 def brute(values: np.ndarray, maximize: list[bool]) -> np.ndarray:
@@ -69,3 +69,18 @@ def test_dominates_needs_a_strict_gain() -> None:
 def test_shape_is_checked() -> None:
     with pytest.raises(ValueError, match=r"\(n, 2\)"):
         pareto_mask(np.zeros((3, 3)), [True, False])
+
+
+def test_headline_is_the_lowest_energy_at_reference_accuracy() -> None:
+    acc, energy = [0.80, 0.90, 0.92, 0.95], [1.0, 3.0, 2.0, 9.0]
+    assert headline(acc, energy, 0.90) == (HEADLINE, 2)  # 0.92 at 2.0 beats 0.90 at 3.0
+    assert headline(acc, energy, 0.70) == (HEADLINE, 0)
+    # nothing reaches the floor, or no default design: the highest accuracy
+    assert headline(acc, energy, 0.99) == ("highest accuracy", 3)
+    assert headline(acc, energy, None) == ("highest accuracy", 3)
+
+
+def test_headline_ties_go_to_lower_energy_then_the_earlier_design() -> None:
+    assert headline([0.9, 0.9, 0.9], [2.0, 1.0, 1.0], None) == ("highest accuracy", 1)
+    assert headline([0.9, 0.9], [1.0, 1.0], 0.5) == (HEADLINE, 0)
+    assert headline([], [], 0.5) is None
