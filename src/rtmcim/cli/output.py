@@ -50,8 +50,8 @@ def table(rows: Sequence[Row], title: str | None = None, caption: str | None = N
     if not rows:
         return t
     cols = list(rows[0].keys())
-    for c in cols:
-        numeric = all(isinstance(r.get(c), int | float) for r in rows)
+    for c in cols:  # numbers, and quantities with their unit (report.units.Quantity)
+        numeric = all(isinstance(r.get(c), int | float) or hasattr(r.get(c), "si") for r in rows)
         t.add_column(c, justify="right" if numeric else "left")
     for r in rows:
         t.add_row(*(fmt_num(r.get(c, "")) for c in cols))

@@ -9,21 +9,24 @@ from typing import Any
 from rtmcim.explore import OBJECTIVES, best
 from rtmcim.report.fidelity import fidelity_columns
 from rtmcim.report.results import Results, base_arch
+from rtmcim.report.units import column_quantity, percent
 
 
 def design_figures(d: Mapping[str, Any]) -> dict[str, Any]:
-    """A design record's (summary.json) figures in the units of a table."""
-    fault = {"accuracy under faults": d["fault_accuracy"]} if "fault_accuracy" in d else {}
+    """A design record's (summary.json) figures as table cells: each a :class:`Quantity` in SI
+    base units, which a table shows in engineering notation (``25.0 nJ``, ``0.535 mm²``)."""
+    fault = {"accuracy under faults": percent(d["fault_accuracy"])} if "fault_accuracy" in d else {}
+    cells = {k: column_quantity(k, d[k])[1] for k in ("energy_pj", "latency_ns", "area_um2")}
     return {
         "model": d["model"],
         "W/A bits": f"{d['wbits']}/{d['abits']}",
-        "accuracy": d["accuracy"],
+        "accuracy": percent(d["accuracy"]),
         **fault,
-        "energy nJ": d["energy_pj"] / 1e3,
-        "latency µs": d["latency_ns"] / 1e3,
-        "area mm²": d["area_um2"] / 1e6,
-        "bank area mm²": d["bank_area_um2"] / 1e6,
-        "Mbit/mm²": d["density_mbit_per_mm2"],
+        "energy": cells["energy_pj"],
+        "latency": cells["latency_ns"],
+        "area": cells["area_um2"],
+        "bank area": column_quantity("bank_area_um2", d["bank_area_um2"])[1],
+        "density": column_quantity("density_mbit_per_mm2", d["density_mbit_per_mm2"])[1],
     }
 
 

@@ -149,15 +149,17 @@ def test_the_report_says_what_was_chosen_against_what(folder: Path) -> None:
         assert (folder / f).stat().st_size > 0
 
 
-def test_design_figures_are_in_table_units() -> None:
+def test_design_figures_are_quantities_in_si_notation() -> None:
     d = {
         "model": "m", "wbits": 4, "abits": 8, "accuracy": 0.9, "energy_pj": 2e3,
         "latency_ns": 5e3, "area_um2": 3e6, "bank_area_um2": 1e6, "density_mbit_per_mm2": 7.0,
     }  # fmt: skip
-    f = design_figures(d)
-    assert f["W/A bits"] == "4/8" and f["energy nJ"] == 2.0 and f["latency µs"] == 5.0
-    assert f["area mm²"] == 3.0 and "accuracy under faults" not in f
-    assert design_figures({**d, "fault_accuracy": 0.5})["accuracy under faults"] == 0.5
+    f = {k: str(v) for k, v in design_figures(d).items()}
+    assert f["W/A bits"] == "4/8" and f["accuracy"] == "90.0 %"
+    assert f["energy"] == "2.00 nJ" and f["latency"] == "5.00 µs" and f["area"] == "3.00 mm²"
+    assert f["bank area"] == "1.00 mm²" and f["density"] == "7.00 Mbit/mm²"
+    assert "accuracy under faults" not in f
+    assert str(design_figures({**d, "fault_accuracy": 0.5})["accuracy under faults"]) == "50.0 %"
 
 
 def test_costs_are_plotted_on_log_axes_in_plot_units() -> None:
