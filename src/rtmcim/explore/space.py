@@ -17,6 +17,7 @@ every model), the objectives and the constraints::
       channels: [4, 8]
       kernel: [3, 5]
       fc: [0, 64]
+      # stage_wbits: [[8], [8, 4]] # optional: widths per stage (explore.stage_bits); stage_abits
     hardware:
       base: default                # arch name or arch .yaml; the sweep overrides its keys
       sweep:
@@ -63,6 +64,15 @@ from rtmcim.config import Frozen, validate
 from rtmcim.errors import ConfigError, RtmcimError
 from rtmcim.explore.fidelity import FidelityConfig
 from rtmcim.explore.objectives import CORE_OBJECTIVES, OBJECTIVES, Direction
+from rtmcim.explore.stage_bits import (
+    STAGE_KEYS,
+    block_bits,
+    check_choices,
+    check_lengths,
+    encode,
+    name_suffix,
+    per_stage,
+)
 from rtmcim.mapping.arch import Arch, build_arch, load_arch
 from rtmcim.nn.spec import MAX_BITS, MIN_BITS, NetSpec, content_hash, parse_spec
 
@@ -129,6 +139,14 @@ class ModelSpace(Frozen):
     pooling) or ``mobilenet`` (a conv stem, then ``depth`` depthwise-separable blocks of
     ``channels * 2**(i+1)``, stride 2, ReLU6, global average pooling); ``fc`` hidden units
     before the classifier in every family.
+
+    ``stage_wbits`` / ``stage_abits`` (optional, :mod:`rtmcim.explore.stage_bits`): choices of
+    per-stage widths, each a list with one width per stage (the i-th conv block, residual
+    stage or separable block), its last width repeated for deeper models, e.g.
+    ``stage_wbits: [[8], [8, 4]]``; the stem, hidden FC layers and classifier keep the point's
+    ``wbits``/``abits``. The optimizer sees a choice as text (``"8-4"``); a model with stage
+    widths is named for them (``resnet-d2c8k3f0-w84``). Absent, a space proposes what it did
+    before they existed.
     """
 
     family: tuple[Literal["plain", "resnet", "mobilenet"], ...] = ("plain",)
@@ -138,6 +156,15 @@ class ModelSpace(Frozen):
     channels: tuple[int, ...] = (8,)
     kernel: tuple[int, ...] = (3,)
     fc: tuple[int, ...] = (64,)
+    stage_wbits: tuple[tuple[int, ...], ...] | None = None
+    stage_abits: tuple[tuple[int, ...], ...] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stage_widths(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(k in data for k in STAGE_KEYS):
+            data = {**data, **{k: check_choices(k, data[k]) for k in STAGE_KEYS if k in data}}
+        return data
 
     @field_validator("*", mode="before")
     @classmethod
@@ -158,13 +185,21 @@ class ModelSpace(Frozen):
             for i, v in enumerate(getattr(self, key)):
                 if not lo <= v <= hi:
                     raise ValueError(f"model.{key}.{i} = {v} is out of range (allowed: {lo}..{hi})")
+        for key in STAGE_KEYS:
+            check_lengths(key, getattr(self, key) or (), max(self.depth))
         return self
 
     def choices(self) -> dict[str, list[Any]]:
-        """Each parameter's values; ``family`` only when it is not plain alone (so a space
-        without families proposes the parameters it always did)."""
-        keys = [k for k in type(self).model_fields if k != "family" or self.family != ("plain",)]
-        return {k: list(getattr(self, k)) for k in keys}
+        """Each parameter's values; ``family`` only when it is not plain alone, the stage widths
+        only when given (so a space without them proposes the parameters it always did), each
+        stage-width choice as text (``"8-4"``: the optimizer takes primitives only)."""
+        out: dict[str, list[Any]] = {}
+        for k in type(self).model_fields:
+            v = getattr(self, k)
+            if (k == "family" and v == ("plain",)) or v is None:
+                continue
+            out[k] = [encode(c) for c in v] if k in STAGE_KEYS else list(v)
+        return out
 
 
 class HardwareSpace(Frozen):
@@ -277,6 +312,9 @@ class SpaceConfig(Frozen):
                 del data[optional]
         if data["model"]["family"] == ["plain"]:  # likewise for model families
             del data["model"]["family"]
+        for key in STAGE_KEYS:  # and for per-stage widths
+            if data["model"][key] is None:
+                del data["model"][key]
         return data
 
     def content_hash(self) -> str:
@@ -412,31 +450,40 @@ def reference_spec(cfg: SpaceConfig, source: str | None = None) -> NetSpec:
 
 
 def model_spec(params: dict[str, Any]) -> NetSpec:
-    """The CNN spec of one point of the model half (``params`` as the optimizer gives them)."""
+    """The CNN spec of one point of the model half (``params`` as the optimizer gives them).
+
+    Per-stage widths (``stage_wbits``/``stage_abits``, text like ``"8-4"``) go on the stage
+    blocks; the stem, hidden FC layers and classifier take the network's widths at training.
+    """
     depth, ch, k, fc = (int(params[n]) for n in ("depth", "channels", "kernel", "fc"))
     family = str(params.get("family", "plain"))
     fcs = [fc] if fc else []
+    sw, sa = (per_stage(params, key, depth) for key in STAGE_KEYS)
+    suffix = name_suffix(sw, sa)
     if family == "plain":
         conv = [
-            {"channels": ch * 2**i, "kernel": k, "padding": k // 2, "pool": "max"}
+            {"channels": ch * 2**i, "kernel": k, "padding": k // 2, "pool": "max",
+             **block_bits(sw, sa, i)}
             for i in range(depth)
-        ]
-        name = f"cnn-d{depth}c{ch}k{k}f{fc}"
+        ]  # fmt: skip
+        name = f"cnn-d{depth}c{ch}k{k}f{fc}{suffix}"
         return parse_spec({"name": name, "conv": conv, "fc": fcs})
     stem = {"channels": ch, "kernel": k, "padding": k // 2}
     if family == "resnet":
         blocks = [
-            {"block": "residual", "channels": ch * 2**i, "stride": 1 if i == 0 else 2, "kernel": k}
+            {"block": "residual", "channels": ch * 2**i, "stride": 1 if i == 0 else 2, "kernel": k,
+             **block_bits(sw, sa, i)}
             for i in range(depth)
-        ]
+        ]  # fmt: skip
         extra: dict[str, Any] = {}
     else:
         blocks = [
-            {"block": "separable", "channels": ch * 2 ** (i + 1), "stride": 2, "kernel": k}
+            {"block": "separable", "channels": ch * 2 ** (i + 1), "stride": 2, "kernel": k,
+             **block_bits(sw, sa, i)}
             for i in range(depth)
-        ]
+        ]  # fmt: skip
         extra = {"activation": "relu6"}
-    name = f"{family}-d{depth}c{ch}k{k}f{fc}"
+    name = f"{family}-d{depth}c{ch}k{k}f{fc}{suffix}"
     return parse_spec(
         {"name": name, "batchnorm": True, "conv": [stem, *blocks], "global_pool": "avg",
          "fc": fcs, **extra}
