@@ -24,7 +24,7 @@ def test_a_study_trains_the_stage_widths_it_proposes(tmp_path: Path) -> None:
     model = {"wbits": [4], "abits": [8], "depth": [2], "channels": [2], "kernel": [3], "fc": [0]}
     data: dict[str, Any] = {
         **TINY_SPACE,
-        "sampler": "random",  # (a grid sampler fails when the budget is the whole grid)
+        "sampler": "random",
         "budget": 2,
         "model": {**model, "stage_wbits": [[8], [8, 4]], "stage_abits": [[6]]},
         "reference": {"model": str(ref), "wbits": 8, "abits": 8, "arch": "default"},

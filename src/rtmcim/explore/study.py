@@ -115,9 +115,23 @@ def make_sampler(space: Space, seed: int) -> Any:
     if cfg.sampler == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if cfg.sampler == "grid":
-        return optuna.samplers.GridSampler(cfg.model.choices(), seed=seed)
+        return _grid_sampler(cfg.model.choices(), seed)
     # constraints reach NSGA-II through Trial.set_constraint (constrained domination)
     return optuna.samplers.NSGAIISampler(population_size=cfg.population, seed=seed)
+
+
+def _grid_sampler(choices: dict[str, list[Any]], seed: int) -> Any:
+    """Optuna's grid sampler without its ``study.stop()`` once every grid point is told: that
+    call raises outside ``Study.optimize`` (optuna 4-5), and this study asks and tells on its
+    own; its loop stops at the budget, and a proposal past the grid repeats a point, which
+    the loop reuses. (A budget of the whole grid crashed the last trial before.)"""
+    import optuna
+
+    class GridSampler(optuna.samplers.GridSampler):
+        def after_trial(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    return GridSampler(choices, seed=seed)
 
 
 def _set_constraints(trial: Any, values: dict[str, float]) -> None:
