@@ -10,7 +10,9 @@ operations; they run as the integer reference defines them
 (:mod:`rtmcim.nn.reference`), since they are not in-memory cells. A residual
 add aligns its inputs in CMOS; its sum runs on the accumulator adder cell's
 functional model when ``residual_add="memory"`` (counted in the add's tally),
-else in CMOS. The graph is walked in order, each layer reading the tensors it
+else in CMOS. Under faults (a :class:`WeightSource`) an add reads both its
+operands from the activation region and writes its output back, like a
+layer's input and output. The graph is walked in order, each layer reading the tensors it
 names. The result must equal :func:`rtmcim.nn.reference.run_reference`
 integer for integer.
 """
@@ -54,7 +56,9 @@ class WeightSource(Protocol):
     once per round);
     :meth:`read_input` for each round, the input as that round reads it; and
     :meth:`write_output` once the layer's output (pooled, if a pooling layer
-    follows) is written back.
+    follows) is written back. A residual add calls :meth:`read_operand` for
+    its operands ``a`` (0) and ``b`` (1), in that order, then, once it has
+    summed them, :meth:`write_output` for its output.
     """
 
     batch_images: int
@@ -66,6 +70,8 @@ class WeightSource(Protocol):
     def round_filters(self, name: str) -> list[np.ndarray | None]: ...
 
     def read_input(self, name: str, h: np.ndarray, images: np.ndarray, rnd: int) -> np.ndarray: ...
+
+    def read_operand(self, name: str, h: np.ndarray, images: np.ndarray, k: int) -> np.ndarray: ...
 
     def write_output(self, name: str, h: np.ndarray, images: np.ndarray) -> np.ndarray: ...
 
@@ -328,9 +334,14 @@ def _run_layers(
         elif isinstance(lay, FlattenLayer):
             h = h.reshape(len(h), -1)
         elif isinstance(lay, AddLayer):
-            h, t = _add(lay, h, vals[sources[i][1]], cells, fault)
+            a, b = h, vals[sources[i][1]]
+            if src is not None and images is not None:  # streamed from the activation region
+                a = src.read_operand(lay.name, a, images, 0)
+                b = src.read_operand(lay.name, b, images, 1)
+            h, t = _add(lay, a, b, cells, fault)
             if t is not None:
                 tallies[lay.name] = t
+            h = _write_back(src, lay.name, h, images)
         vals[lay.name] = h
         for name in sources[i]:  # free what no later layer reads
             if last[name] == i:

@@ -295,12 +295,22 @@ def following_pool(work: Workload, i: int) -> PoolWork | None:
     return nxt
 
 
+def add_words(aw: AddWork, tracks: int) -> tuple[int, int, int]:
+    """Words of a residual add's streams in the activation region: its two inputs read (one
+    stream each) and its output written back."""
+    return (
+        math.ceil(aw.count * aw.a_bits / tracks),
+        math.ceil(aw.count * aw.b_bits / tracks),
+        math.ceil(aw.count * aw.out_bits / tracks),
+    )
+
+
 def add_tally(aw: AddWork, arch: Arch, where: str | None = None) -> Tally:
     """A residual add: read both inputs, align them in CMOS, sum (CMOS or the PEs' adders),
     clamp, write back (see the module docstring)."""
     tracks, banks = arch.org.mu.tracks, arch.org.banks
-    in_words = math.ceil(aw.count * aw.a_bits / tracks) + math.ceil(aw.count * aw.b_bits / tracks)
-    out_words = math.ceil(aw.count * aw.out_bits / tracks)
+    a_words, b_words, out_words = add_words(aw, tracks)
+    in_words = a_words + b_words
     align = (
         cmos_ops.array_multiplier_gates(aw.a_bits, MULT_BITS)
         + cmos_ops.array_multiplier_gates(aw.b_bits, MULT_BITS)

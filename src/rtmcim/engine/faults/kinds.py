@@ -15,12 +15,14 @@ The built-in kinds (rates per event, PARAMETERS.md for typical values):
     and the activation track (one step per word read or written).
 ``read``
     a bit flip per bit sensed: weight words read from the array, each
-    layer's input activations as every round of filters streams them, and
-    the bits a compute cell senses at its own ports.
+    layer's input activations as every round of filters streams them (a
+    residual add's two operands as it reads them), and the bits a compute
+    cell senses at its own ports.
 ``write``
     a bit flip per bit written: weight bits when they are programmed (once
-    per run), each layer's (pooled) outputs as they are written back, and the
-    full-adder sums a compute cell writes to its result tracks.
+    per run), each layer's (pooled) outputs and each residual add's sums as
+    they are written back, and the full-adder sums a compute cell writes to
+    its result tracks.
 
 Adding a kind is one ``FAULT_KINDS.register(FaultKind(...))``: name, unit,
 sites with fresh salts and counters, and an injector (:class:`BitFlips` and
@@ -67,7 +69,9 @@ class Injector:
 
     ``key`` names the place within the site: ``(image, layer, copy)`` for
     weight reads and shifts, ``(copy,)`` for programming, ``(image, layer,
-    round)`` for activation reads and shifts (round 0 for the write-back).
+    round)`` for activation reads and shifts (round 0 for the write-back; a
+    residual add's operand ``k`` as its round ``k``, its layer numbered after the
+    compute layers).
     """
 
     def __init__(self, kind: FaultKind, rate: float, seed: int) -> None:

@@ -24,7 +24,7 @@ from rtmcim.engine.faults.overhead import MitigationOverhead, OverheadInputs
 from rtmcim.engine.faults.weights import WeightFaults
 from rtmcim.mapping.arch import Arch
 from rtmcim.mapping.workload import workload_from_graph
-from rtmcim.nn.intgraph import ConvLayer, IntGraph, LinearLayer
+from rtmcim.nn.intgraph import AddLayer, ConvLayer, IntGraph, LinearLayer
 
 # counters of the fault model itself: how many reads and writes the misalignments hit
 EFFECT_COUNTERS = ("misaligned_reads", "act_misaligned_reads", "act_misaligned_writes")
@@ -34,6 +34,11 @@ def stats_for(config: FaultConfig, mitigation: Mitigation) -> FaultStats:
     """Zero counts of everything a run of this config and mitigation counts."""
     kinds = [name for kind in config.kinds for pair in kind.counters.values() for name in pair]
     return FaultStats(["images", *kinds, *EFFECT_COUNTERS, *mitigation.counters])
+
+
+def add_signs(add: AddLayer) -> tuple[bool, bool, bool]:
+    """Whether a residual add's operands ``a``, ``b`` and its output (clamped below 0) are signed."""
+    return add.in_signed[0], add.in_signed[1], add.lo < 0
 
 
 class FaultModel:
@@ -64,6 +69,7 @@ class FaultModel:
             self.weights.layer_index,
             self.injectors,
             self.effect.check_interval,
+            {a.name: add_signs(a) for a in graph.layers if isinstance(a, AddLayer)},
         )
         self.cell_hook = cell_faults(config, self.seed, self.stats)
         self.batch_images = self.weights.batch_images
@@ -96,6 +102,9 @@ class FaultModel:
 
     def read_input(self, name: str, h: np.ndarray, images: np.ndarray, rnd: int) -> np.ndarray:
         return self.activations.read_input(name, h, images, rnd)
+
+    def read_operand(self, name: str, h: np.ndarray, images: np.ndarray, k: int) -> np.ndarray:
+        return self.activations.read_operand(name, h, images, k)
 
     def write_output(self, name: str, h: np.ndarray, images: np.ndarray) -> np.ndarray:
         return self.activations.write_output(name, h, images)

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rtmcim.mapping.arch import Arch
-from rtmcim.mapping.layer_cost import following_pool, input_words, write_back_words
+from rtmcim.mapping.layer_cost import add_words, following_pool, input_words, write_back_words
 from rtmcim.mapping.place import Placement
 from rtmcim.mapping.weight_reads import WeightReads
-from rtmcim.mapping.workload import ComputeWork, Workload
+from rtmcim.mapping.workload import AddWork, ComputeWork, Workload
 from rtmcim.tally import Tally
 
 if TYPE_CHECKING:
@@ -76,19 +76,23 @@ def position_check_overhead(run: OverheadInputs, interval: int) -> tuple[Tally, 
 
 def _with_activation_markers(t: Tally, run: OverheadInputs, interval: int) -> Tally:
     """``t`` plus the markers of the activation streams (off the busiest chain): every round of
-    reads of a layer's input and its write-back."""
+    reads of a layer's input and its write-back; a residual add's reads of its two operands
+    and its write-back (the streams the mapping's add tally reads and writes)."""
     tracks = run.arch.org.mu.tracks
     for i, lw in enumerate(run.work.layers):
-        if not isinstance(lw, ComputeWork):
+        if isinstance(lw, ComputeWork):
+            words = input_words(lw, tracks)
+            rounds = run.placement.of(lw.name).rounds
+            streams = [words] * rounds + [write_back_words(lw, following_pool(run.work, i), tracks)]
+        elif isinstance(lw, AddWork):
+            streams = list(add_words(lw, tracks))
+        else:
             continue
-        words = input_words(lw, tracks)
-        written = write_back_words(lw, following_pool(run.work, i), tracks)
-        rounds = run.placement.of(lw.name).rounds
-        checks = rounds * -(-words // interval) + -(-written // interval)
+        checks = sum(-(-n // interval) for n in streams)
         t = t + Tally(
             bit_reads=checks * MARKER_TRACKS,
             cmos_gate_ops=checks * COMPARE_GATES,
-            shift_steps=(rounds * words + written) * MARKER_TRACKS,
+            shift_steps=sum(streams) * MARKER_TRACKS,
         )
     return t
 

@@ -31,17 +31,19 @@ def stream_values(words: np.ndarray, count: int, bits: int, signed: bool) -> np.
     return np.where(v >= 1 << (bits - 1), v - (1 << bits), v) if signed else v
 
 
-def words_read(values: np.ndarray, bits: int, tracks: int, e: np.ndarray) -> np.ndarray:
-    """``values`` (unsigned ``bits``-bit) as read from a stream of ``tracks``-bit words when
-    word ``j`` is read at misalignment ``e[j]``: it returns word ``j + e[j]`` (zeros off the
-    stream)."""
+def words_read(
+    values: np.ndarray, bits: int, tracks: int, e: np.ndarray, signed: bool = False
+) -> np.ndarray:
+    """``values`` (``bits``-bit, two's complement when ``signed``) as read from a stream of
+    ``tracks``-bit words when word ``j`` is read at misalignment ``e[j]``: it returns word
+    ``j + e[j]`` (zeros off the stream)."""
     n = e.size
     words = stream_words(values, bits, tracks, n)
     src = np.arange(n) + e
     valid = (src >= 0) & (src < n)
     got = np.zeros_like(words)
     got[valid] = words[src[valid]]
-    return stream_values(got, values.size, bits, False)
+    return stream_values(got, values.size, bits, signed)
 
 
 def words_written(
