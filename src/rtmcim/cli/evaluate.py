@@ -116,8 +116,8 @@ def run(args: argparse.Namespace) -> int:
     from rtmcim.mapping import evaluate_workload, load_arch
     from rtmcim.mapping.workload import workload_from_graph
 
-    check_model_inputs(args)
-    arch = load_arch(args.arch)  # validate the arch before any training
+    arch = load_arch(args.arch)
+    check_model_inputs(args, arch)  # the model, the data and the fit, before any training
     tm = resolve_model(args)
     work = workload_from_graph(tm.graph, tm.spec.name)
     ev = evaluate_workload(work, arch)

@@ -97,18 +97,43 @@ def resolve_model(args: argparse.Namespace) -> TrainedModel:
     return train(args)
 
 
-def check_model_inputs(args: argparse.Namespace) -> None:
-    """Refuse, before any training or loading, an unknown model or spec and an unknown or
-    missing data set."""
+def check_model_inputs(args: argparse.Namespace, arch: Any = None) -> None:
+    """Refuse, before any training or loading, an unknown model, spec or ONNX file and an
+    unknown or missing data set; given the ``arch``, also a zoo model, spec or ONNX model that
+    the arch cannot hold or run at ``--wbits``/``--abits`` (the error the evaluation would
+    give after training, found on the workload its integer graph will have)."""
     from rtmcim.nn.data import check_dataset
-    from rtmcim.nn.zoo import resolve_spec
 
     if args.dataset:
         check_dataset(args.dataset, args.data_dir)
-    if not Path(args.model).is_dir():
-        resolve_spec(args.model)
-        if args.dataset is None:
-            check_dataset("fashion-mnist", args.data_dir)
+    if Path(args.model).is_dir():
+        return
+    spec = _model_spec(args.model)
+    dataset = args.dataset or "fashion-mnist"
+    if args.dataset is None:
+        check_dataset(dataset, args.data_dir)
+    if arch is not None:
+        from rtmcim.mapping import evaluate_workload
+        from rtmcim.mapping.workload import workload_from_spec
+        from rtmcim.nn.data import load_dataset
+        from rtmcim.nn.spec import check_bits
+
+        info = load_dataset(dataset, args.data_dir).info
+        wbits, abits = check_bits(args.wbits, args.abits)
+        evaluate_workload(
+            workload_from_spec(spec, info.shape, info.classes, wbits, abits, spec.name), arch
+        )
+
+
+def _model_spec(model: str) -> Any:
+    """The NetSpec of a zoo name, a spec file or an ONNX file (its graph, imported)."""
+    if model.lower().endswith(".onnx"):
+        from rtmcim.nn.onnx_import import import_onnx
+
+        return import_onnx(model).spec
+    from rtmcim.nn.zoo import resolve_spec
+
+    return resolve_spec(model)
 
 
 def train(args: argparse.Namespace, **hyper: Any) -> TrainedModel:

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     faults = FaultConfig.parse(args.faults or "")
     mitigation = Mitigation.parse(args.mitigation)
     arch = load_arch(args.arch)
-    check_model_inputs(args)
+    check_model_inputs(args, arch)
     tm = resolve_model(args)
     mitigation.check_weight_bits(min_weight_bits(tm.graph))
     xq, y = limited_test_set(args, tm)

@@ -72,7 +72,7 @@ from rtmcim.tech import latency_ns, price
 @dataclass(frozen=True)
 class LayerCost:
     name: str
-    kind: str
+    kind: str  # conv, depthwise (a conv of one filter per channel), fc, pool, add
     macs: int
     tally: Tally  # events of the whole layer; cycles of its critical path
     compute: Tally  # the MAC-cell part alone (what the bit-exact engine counts)
@@ -258,7 +258,7 @@ def compute_layer_cost(
     cost = price(tally, arch.prices, leakage_mw=leakage_mw, latency=lat)
     return LayerCost(
         name=lw.name,
-        kind=lw.kind,
+        kind="depthwise" if lw.depthwise else lw.kind,
         macs=lw.macs,
         tally=tally,
         compute=dot.parallel(ls.outputs),

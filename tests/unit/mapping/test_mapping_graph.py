@@ -119,6 +119,6 @@ def test_engine_counts_the_in_memory_add_the_mapping_predicts(adder: str) -> Non
     assert res.tallies[add.name].events() == (add.compute * len(x)).events()
     assert res.tallies[add.name].lim_evals > 0
     for lc in ev.layers:  # booth_r4 skips work on some operands: at most the worst case
-        if lc.kind in ("conv", "fc"):
+        if lc.kind in ("conv", "depthwise", "fc"):
             counted, analytic = res.tallies[lc.name].events(), (lc.compute * len(x)).events()
             assert all(counted[k] <= v for k, v in analytic.items()), lc.name

@@ -93,6 +93,28 @@ def test_onnx_model_imports_trains_and_keeps_its_macs(digits: Dataset, tmp_path:
     assert np.array_equal(eng.logits, run_reference(tm.graph, x).logits)
 
 
+def test_an_onnx_file_through_the_cli_lists_every_node(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`rtmcim evaluate --model file.onnx`: one row per node, the depthwise conv and the add
+    named by kind (the CLI once refused an ONNX file as a spec that is not UTF-8 text)."""
+    import json
+
+    from rtmcim.cli.main import main
+
+    torch.manual_seed(0)
+    path = export(Tiny(), tmp_path / "tiny.onnx")
+    argv = ["evaluate", "--model", str(path), "--dataset", "digits", "--epochs", "1",
+            "--cache-dir", str(tmp_path / "c"), "--no-progress", "--format", "json"]  # fmt: skip
+    assert main(argv) == 0
+    rows = json.loads(capsys.readouterr().out)["layers"]
+    assert [(r["layer"], r["kind"]) for r in rows] == [
+        ("stem_Conv", "conv"), ("dw_Conv", "depthwise"), ("pw_Conv", "conv"),
+        ("proj_Conv", "conv"), ("Add", "add"), ("GlobalAveragePool", "pool"), ("fc_Gemm", "fc"),
+    ]  # fmt: skip
+    assert rows[1]["MACs"] == 8 * 14 * 14 * 9  # one 3x3 filter per channel, stride 2
+
+
 def test_from_torch_equals_the_onnx_file(tmp_path: Path) -> None:
     torch.manual_seed(1)
     model = Tiny()
