@@ -15,7 +15,9 @@ def add_parser(sub: Any) -> None:
         description=(
             "Rebuild trials.csv, pareto.csv, summary.json, plots/ (PNG and SVG) and report.html "
             "(interactive, self-contained: opens with no network) of a results folder from what "
-            "the study stored there (no training, no optimizer)."
+            "the study stored there (no training, no optimizer). Fault sweeps filed in "
+            "DIR/fault-sweeps/NAME (rtmcim faults sweep --out DIR/fault-sweeps/NAME) are drawn "
+            "in the report: accuracy against fault rate, a line per mitigation."
         ),
     )
     p.add_argument("folder", metavar="DIR", help="the --out folder of an 'rtmcim explore' run")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from rtmcim.explore import (
 )
 from rtmcim.mapping.layer_cost import Evaluation
 from rtmcim.report import plots
+from rtmcim.report.fault_sweep import filed_sweeps, plot_fault_sweep
 from rtmcim.report.fidelity import fidelity_summary, full_gap
 from rtmcim.report.interactive import crossover_data, explorer_data
 from rtmcim.report.page import page
@@ -131,6 +133,13 @@ def build_report(folder: str | Path) -> Report:
     summary["crossover"] = _crossover_summary(points)
     files["crossover.csv"] = atomic.write_csv(out / "crossover.csv", [p.as_row() for p in points])
     files["plots/crossover.png"] = plots.crossover(points, out / "plots" / "crossover.png")
+    sweeps = filed_sweeps(out)
+    for name, sw in sweeps:
+        png = out / "plots" / f"fault-sweep-{name}.png"
+        files[f"plots/fault-sweep-{name}.png"] = atomic.write_with(
+            png, functools.partial(plot_fault_sweep, sw["points"], sw["meta"])
+        )
+    summary["fault_sweeps"] = [{"name": n, **sw["meta"]} for n, sw in sweeps]
     files.update(_svgs(out, files))
     text = json.dumps(summary, indent=1, sort_keys=True, default=_jsonable) + "\n"
     files["summary.json"] = atomic.write_text(out / "summary.json", text)

@@ -66,3 +66,38 @@ def plot_fault_sweep(rows: Sequence[dict[str, Any]], meta: dict[str, Any], path:
     fig.savefig(path, dpi=120, format="png")
     plt.close(fig)
     return path
+
+
+SWEEPS = "fault-sweeps"  # a results folder's sweeps: fault-sweeps/NAME/sweep.json
+_POINT_KEYS = {"rate", "mitigation", "accuracy_pct", "energy_overhead_pct", "latency_overhead_pct"}
+_POINT_KEYS |= {"storage_overhead_pct"}
+_META_KEYS = {"model", "dataset", "arch", "kind", "per", "images", "fault_seed"}
+
+
+def filed_sweeps(folder: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The fault sweeps filed in a study's results folder (``rtmcim faults sweep --out
+    DIR/fault-sweeps/NAME``), by name: each ``(NAME, {"meta": ..., "points": [...]})``. A
+    sweep.json that is not one rtmcim wrote is refused, naming the file."""
+    from rtmcim.errors import DataError
+    from rtmcim.yamlio import read_text
+
+    out = []
+    for path in sorted((folder / SWEEPS).glob("*/sweep.json")):
+        try:
+            data = json.loads(read_text(path, "sweep.json", DataError, 64 * 2**20))
+            pts = data["points"]
+            meta = data["meta"]
+            ok = isinstance(meta, dict) and meta.keys() >= _META_KEYS
+            ok = ok and isinstance(pts, list) and bool(pts)
+            ok = ok and all(isinstance(p, dict) and p.keys() >= _POINT_KEYS for p in pts)
+        except (ValueError, KeyError, TypeError):
+            ok = False
+        if not ok:
+            raise DataError(
+                "not a fault sweep rtmcim wrote (a JSON object: meta of the model, data set, "
+                "arch, fault kind and images, and points of rate, mitigation and accuracy_pct)",
+                source=str(path),
+                hint="move it out of fault-sweeps/, then run 'rtmcim report' again",
+            )
+        out.append((path.parent.name, data))
+    return out

@@ -34,6 +34,11 @@ def page(
         ("Against the baselines", _baselines(s)),
         ("Where in-memory computing pays: the crossover", _crossover(s, files)),
         ("Where the energy goes", _energy(files)),
+        *(
+            [("Accuracy against fault rate", _fault_sweeps(s, files))]
+            if s.get("fault_sweeps")
+            else []
+        ),
         ("Model candidates", _candidates(trials_tab)),
     ]
     if arch is not None:
@@ -300,6 +305,23 @@ def _crossover(s: dict[str, Any], files: dict[str, Path]) -> str:
         f"<p class='note'>Assumptions: {html.esc(c['assumptions'])}. Every point is in "
         f"<code>{html.esc(c['file'])}</code>.</p>"
     )
+
+
+def _fault_sweeps(s: dict[str, Any], files: dict[str, Path]) -> str:
+    """The curves of the sweeps filed in fault-sweeps/ (`rtmcim faults sweep --out`)."""
+    parts = [
+        "<p class='note'>The sweeps filed in <code>fault-sweeps/</code> (<code>rtmcim faults "
+        "sweep --out DIR/fault-sweeps/NAME</code>): top-1 accuracy of the bit-exact engine "
+        "against the fault rate, a line per mitigation, with what each mitigation costs.</p>"
+    ]
+    for m in s["fault_sweeps"]:
+        parts.append(
+            f"<h3>{html.esc(m['name'])}: {html.esc(m['kind'])} faults on {html.esc(m['model'])} "
+            f"({html.esc(m['dataset'])}, arch {html.esc(m['arch'])}, {m['images']} images, "
+            f"fault seed {m['fault_seed']})</h3>"
+            + html.image(files[f"plots/fault-sweep-{m['name']}.png"], f"{m['name']} sweep")
+        )
+    return "".join(parts)
 
 
 def _energy(files: dict[str, Path]) -> str:

@@ -256,3 +256,56 @@ def test_a_study_with_no_feasible_design_still_has_a_report(folder: Path, tmp_pa
     assert rep.summary["front_size"] == 0
     html = (d / "report.html").read_text(encoding="utf-8")
     assert explorer_data(html)["records"] == [] and "The Pareto front (0 designs)" in html
+
+
+def _sweep_rows() -> list[dict[str, Any]]:
+    row = {"kind": "shift", "images": 50, "energy_overhead_pct": 0.0,
+           "latency_overhead_pct": 0.0, "storage_overhead_pct": 0.0}  # fmt: skip
+    rows = [{**row, "rate": 0.0, "mitigation": "none", "accuracy_pct": 88.0}]
+    rows += [{**row, "rate": r, "mitigation": "none", "accuracy_pct": a}
+             for r, a in ((1e-5, 86.0), (1e-3, 40.0))]  # fmt: skip
+    rows += [{**row, "rate": r, "mitigation": "tmr", "accuracy_pct": a,
+              "energy_overhead_pct": 12.5} for r, a in ((1e-5, 88.0), (1e-3, 80.0))]  # fmt: skip
+    return rows
+
+
+SWEEP_META = {"model": "lenet5", "dataset": "digits", "arch": "default", "kind": "shift",
+              "per": "shift step", "images": 50, "fault_seed": 0}  # fmt: skip
+
+
+def test_fault_sweeps_filed_in_the_folder_are_drawn(folder: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from rtmcim.report.fault_sweep import write_fault_sweep
+
+    d = tmp_path / "with-sweep"
+    shutil.copytree(folder, d)
+    write_fault_sweep(d / "fault-sweeps" / "headline", _sweep_rows(), SWEEP_META)
+    rep = build_report(d)
+    assert [s["name"] for s in rep.summary["fault_sweeps"]] == ["headline"]
+    assert (d / "plots" / "fault-sweep-headline.png").read_bytes().startswith(b"\x89PNG")
+    html = (d / "report.html").read_text(encoding="utf-8")
+    assert "Accuracy against fault rate" in html
+    assert "headline: shift faults on lenet5 (digits, arch default, 50 images" in html
+    assert "alt='headline sweep' src='data:image/png;base64," in html
+    shutil.rmtree(d / "fault-sweeps")  # without sweeps, no such section
+    assert build_report(d).summary["fault_sweeps"] == []
+    assert "Accuracy against fault rate" not in (d / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_filed_sweep_that_rtmcim_did_not_write_is_one_line(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from rtmcim.cli.main import main
+
+    d = tmp_path / "bad-sweep"
+    shutil.copytree(folder, d)
+    bad = d / "fault-sweeps" / "x" / "sweep.json"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(json.dumps({"meta": {}, "points": []}))
+    assert main(["report", str(d)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "not a fault sweep rtmcim wrote" in err
+    assert str(bad) in err
