@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_explore_space import GOOD  # the good space of the space tests
 
 from rtmcim import yamlio
 from rtmcim.cli.main import main
@@ -19,24 +20,6 @@ from rtmcim.mapping.arch import build_arch, load_arch
 from rtmcim.mapping.layer_cost import check_widths
 from rtmcim.mapping.workload import ComputeWork, workload_from_spec
 from rtmcim.nn.blocks import spec_nodes
-
-GOOD: dict[str, Any] = {  # as test_explore_space.GOOD
-    "name": "t",
-    "dataset": "digits",
-    "budget": 2,
-    "model": {
-        "wbits": [4, 8],
-        "abits": [8],
-        "depth": [1],
-        "channels": [4],
-        "kernel": [3],
-        "fc": [0],
-    },
-    "hardware": {
-        "base": "default",
-        "sweep": {"memory.mu.domains": [32, 64], "memory.mu.ports": [1, 2, 4]},
-    },
-}
 
 
 def with_model(**changes: Any) -> dict[str, Any]:
