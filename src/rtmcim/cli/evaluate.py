@@ -117,8 +117,8 @@ def run(args: argparse.Namespace) -> int:
     from rtmcim.mapping.workload import workload_from_graph
 
     arch = load_arch(args.arch)
-    check_model_inputs(args, arch)  # the model, the data and the fit, before any training
-    tm = resolve_model(args)
+    ds = check_model_inputs(args, arch)  # the model, the data and the fit, before any training
+    tm = resolve_model(args, ds)
     work = workload_from_graph(tm.graph, tm.spec.name)
     ev = evaluate_workload(work, arch)
     rows = layer_rows(ev)

@@ -102,8 +102,8 @@ def run(args: argparse.Namespace) -> int:
     _, mitigation = sweep_settings(args.kind, args.mitigation, args.jobs)  # before any training
     rates = parse_rates(args.rates, args.points)
     arch = load_arch(args.arch)
-    check_model_inputs(args, arch)
-    tm = resolve_model(args)
+    ds = check_model_inputs(args, arch)
+    tm = resolve_model(args, ds)
     mitigation.check_weight_bits(min_weight_bits(tm.graph))
     xq, y = limited_test_set(args, tm)
     bar = progress_bar(not args.no_progress)

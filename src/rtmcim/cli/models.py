@@ -87,42 +87,46 @@ def training_progress(enabled: bool) -> tuple[Any, Any]:
     return bar, callback
 
 
-def resolve_model(args: argparse.Namespace) -> TrainedModel:
-    """The trained model ``--model`` names, training it (cached) if it is not a trained folder."""
+def resolve_model(args: argparse.Namespace, dataset: Any = None) -> TrainedModel:
+    """The trained model ``--model`` names, training it (cached) if it is not a trained folder;
+    ``dataset``: the data set :func:`check_model_inputs` loaded, to train on without reading
+    it again."""
     from rtmcim.nn.train import load_trained
 
     path = Path(args.model)
     if path.is_dir():
         return load_trained(path)
-    return train(args)
+    return train(args, dataset)
 
 
-def check_model_inputs(args: argparse.Namespace, arch: Any = None) -> None:
+def check_model_inputs(args: argparse.Namespace, arch: Any = None) -> Any:
     """Refuse, before any training or loading, an unknown model, spec or ONNX file and an
     unknown or missing data set; given the ``arch``, also a zoo model, spec or ONNX model that
     the arch cannot hold or run at ``--wbits``/``--abits`` (the error the evaluation would
-    give after training, found on the workload its integer graph will have)."""
+    give after training, found on the workload its integer graph will have). Returns the data
+    set it loaded for that check (for :func:`resolve_model`: read once), else ``None``."""
     from rtmcim.nn.data import check_dataset
 
     if args.dataset:
         check_dataset(args.dataset, args.data_dir)
     if Path(args.model).is_dir():
-        return
+        return None
     spec = _model_spec(args.model)
     dataset = args.dataset or "fashion-mnist"
     if args.dataset is None:
         check_dataset(dataset, args.data_dir)
-    if arch is not None:
-        from rtmcim.mapping import evaluate_workload
-        from rtmcim.mapping.workload import workload_from_spec
-        from rtmcim.nn.data import load_dataset
-        from rtmcim.nn.spec import check_bits
+    if arch is None:
+        return None
+    from rtmcim.mapping import evaluate_workload
+    from rtmcim.mapping.workload import workload_from_spec
+    from rtmcim.nn.data import load_dataset
+    from rtmcim.nn.spec import check_bits
 
-        info = load_dataset(dataset, args.data_dir).info
-        wbits, abits = check_bits(args.wbits, args.abits)
-        evaluate_workload(
-            workload_from_spec(spec, info.shape, info.classes, wbits, abits, spec.name), arch
-        )
+    ds = load_dataset(dataset, args.data_dir)
+    wbits, abits = check_bits(args.wbits, args.abits)
+    work = workload_from_spec(spec, ds.info.shape, ds.info.classes, wbits, abits, spec.name)
+    evaluate_workload(work, arch)
+    return ds
 
 
 def _model_spec(model: str) -> Any:
@@ -136,9 +140,10 @@ def _model_spec(model: str) -> Any:
     return resolve_spec(model)
 
 
-def train(args: argparse.Namespace, **hyper: Any) -> TrainedModel:
-    """Train ``--model`` on ``--dataset`` as the options say (cached), with a progress bar;
-    ``hyper`` are further training settings (see :func:`rtmcim.nn.train.train_model`)."""
+def train(args: argparse.Namespace, dataset: Any = None, **hyper: Any) -> TrainedModel:
+    """Train ``--model`` on ``--dataset`` (or the loaded ``dataset``) as the options say
+    (cached), with a progress bar; ``hyper`` are further training settings (see
+    :func:`rtmcim.nn.train.train_model`)."""
     from rtmcim.nn.train import train_model
 
     bar, callback = training_progress(not args.no_progress)
@@ -146,7 +151,7 @@ def train(args: argparse.Namespace, **hyper: Any) -> TrainedModel:
     with bar:
         return train_model(
             args.model,
-            args.dataset or "fashion-mnist",
+            dataset if dataset is not None else args.dataset or "fashion-mnist",
             args.wbits,
             args.abits,
             args.epochs,
